@@ -1,0 +1,68 @@
+# Two commands matter:  `make book`  (set up + build the book)  and  `make test`  (set up + check everything).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+export OMP_NUM_THREADS ?= 2
+
+.PHONY: venv book serve test lint unit nbval build-book execute stamp clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@echo "== setting up $(VENV) (virtual environment, pinned by constraints.txt)"
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[kernels,test,book]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Build the HTML book from the stored notebook outputs (nothing is re-executed).
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -n --keep-going
+	@echo; echo "The book is at: file://$(CURDIR)/_build/html/index.html"; echo "Serve it with: make serve"
+
+serve: book
+	@echo "Serving on http://localhost:8000 (Ctrl-C to stop)"
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 -d _build/html
+
+## Every check, in order; stops at the first broken stage.
+test: $(STAMP)
+	@$(MAKE) --no-print-directory lint   || { echo "FAILED at stage: lint (ruff)"; exit 1; }
+	@$(MAKE) --no-print-directory unit   || { echo "FAILED at stage: unit tests (pytest tests/)"; exit 1; }
+	@$(MAKE) --no-print-directory nbval  || { echo "FAILED at stage: notebooks (pytest --nbval chapters/)"; exit 1; }
+	@$(MAKE) --no-print-directory build-book || { echo "FAILED at stage: book build (jupyter-book -W)"; exit 1; }
+	@echo "ALL STAGES PASSED"
+
+lint:
+	@echo "== stage: lint"
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit:
+	@echo "== stage: unit tests"
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+
+nbval:
+	@echo "== stage: notebooks under nbval"
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		-p no:cacheprovider -q chapters
+
+build-book:
+	@echo "== stage: book build (warnings are errors)"
+	rm -rf _build/html _build/.doctrees
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+## Re-execute notebooks in place so their stored outputs are current:  make execute [NB=path/to/nb.ipynb]
+execute: $(STAMP)
+	$(BIN)/python tools/notebooks.py execute $(or $(NB),chapters)
+
+## Rewrite the first (setup) cell of every notebook from _config.yml's repository URL.
+stamp: $(STAMP)
+	$(BIN)/python tools/notebooks.py stamp chapters exercises
+
+clean:
+	rm -rf _build

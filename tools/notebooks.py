@@ -1,0 +1,100 @@
+"""Notebook housekeeping: the one command that produces stored outputs, and the setup cell.
+
+    python tools/notebooks.py execute [PATH ...]   execute notebooks in place (stored outputs)
+    python tools/notebooks.py stamp [PATH ...]     rewrite each notebook's first cell (setup)
+    python tools/notebooks.py check [PATH ...]     fail if a first cell differs from the stamp
+
+The repository URL lives in one place, ``_config.yml`` (``repository.url``); the setup cell that
+installs attnlib in Colab is generated from it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SETUP_TAG = "setup"
+
+
+def repository_url() -> str:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return config["repository"]["url"]
+
+
+def setup_source() -> str:
+    url = repository_url()
+    return (
+        "# Setup: works locally and in Colab. Installs attnlib only when it is missing.\n"
+        "try:\n"
+        "    import attnlib\n"
+        "except ImportError:\n"
+        f'    %pip install -q "attnlib[kernels] @ git+{url}"\n'
+        "    import attnlib"
+    )
+
+
+def notebooks(paths: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for p in map(Path, paths or ["chapters"]):
+        if p.is_dir():
+            found += sorted(q for q in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in q.parts)
+        elif p.suffix == ".ipynb":
+            found.append(p)
+    return found
+
+
+def stamp(path: Path) -> bool:
+    nb = nbformat.read(path, as_version=4)
+    cell = nb.cells[0] if nb.cells else None
+    if cell is not None and cell.cell_type == "code" and SETUP_TAG in cell.metadata.get("tags", []):
+        if cell.source == setup_source():
+            return False
+        cell.source = setup_source()
+    else:
+        new = nbformat.v4.new_code_cell(setup_source())
+        new.metadata["tags"] = [SETUP_TAG]
+        new.metadata["slideshow"] = {"slide_type": "skip"}
+        nb.cells.insert(0, new)
+    nbformat.write(nb, path)
+    return True
+
+
+def execute(path: Path) -> float:
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    nb = nbformat.read(path, as_version=4)
+    ep = ExecutePreprocessor(timeout=900, kernel_name="python3", store_widget_state=True)
+    t0 = time.perf_counter()
+    ep.preprocess(nb, {"metadata": {"path": str(path.parent)}})
+    elapsed = time.perf_counter() - t0
+    nbformat.write(nb, path)
+    return elapsed
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"execute", "stamp", "check"}:
+        print(__doc__)
+        return 2
+    command, paths = argv[0], notebooks(argv[1:])
+    bad = 0
+    for path in paths:
+        if command == "execute":
+            stamp(path)
+            print(f"{path}: executed in {execute(path):.1f} s", flush=True)
+        elif command == "stamp":
+            print(f"{path}: {'stamped' if stamp(path) else 'unchanged'}")
+        else:
+            nb = nbformat.read(path, as_version=4)
+            if not nb.cells or nb.cells[0].source != setup_source():
+                print(f"{path}: first cell is not the setup cell (run `make stamp`)")
+                bad += 1
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
