@@ -7,8 +7,10 @@
 - :mod:`~attnlib.data.series`: a seasonal time series and sliding windows.
 - :mod:`~attnlib.data.histories`: user histories with planted structure, HR@k and NDCG@k.
 - :mod:`~attnlib.data.masking`: masked-token corruption for pretraining.
+- :mod:`~attnlib.data.toy_tasks`: tiny sequence tasks (reverse, previous token) for the code chapters.
 """
 
+from attnlib.data import toy_tasks as toy_tasks
 from attnlib.data.histories import hit_rate_and_ndcg, user_histories
 from attnlib.data.language_pairs import date_pairs, number_pairs, number_to_words
 from attnlib.data.masking import mask_tokens
