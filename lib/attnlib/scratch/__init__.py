@@ -1,0 +1,34 @@
+"""Attention from scratch in NumPy: the readable reference every chapter builds on.
+
+Each module holds one concept; every function is tested against PyTorch in float64.
+"""
+
+from __future__ import annotations
+
+from .attention import scaled_dot_product_attention
+from .heads import merge_heads, split_heads
+from .masks import (
+    additive_to_bool,
+    blocked_to_allowed,
+    bool_to_additive,
+    causal_mask,
+    key_padding_to_attn_mask,
+    lengths_to_mask,
+)
+from .multihead import MultiHeadAttention
+from .softmax import log_softmax, softmax
+
+__all__ = [
+    "MultiHeadAttention",
+    "additive_to_bool",
+    "blocked_to_allowed",
+    "bool_to_additive",
+    "causal_mask",
+    "key_padding_to_attn_mask",
+    "lengths_to_mask",
+    "log_softmax",
+    "merge_heads",
+    "scaled_dot_product_attention",
+    "softmax",
+    "split_heads",
+]

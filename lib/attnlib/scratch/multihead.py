@@ -1,0 +1,173 @@
+"""Multi-head attention with explicit projection matrices, loadable from ``nn.MultiheadAttention``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._checks import as_float_array, check_rank
+from .attention import scaled_dot_product_attention
+from .heads import merge_heads, split_heads
+
+
+def combine_masks(
+    attn_mask: np.ndarray | None,
+    key_padding_mask: np.ndarray | None,
+    B: int,
+    H: int,
+    L: int,
+    S: int,
+) -> np.ndarray | None:
+    """Merge an attention mask and a key padding mask into one mask broadcastable to (B, H, L, S).
+
+    Both use ``True`` = may attend when boolean, or are added to the scores when float.
+    ``attn_mask`` may be (L, S), (B*H, L, S) as in PyTorch, or 4-D broadcastable to (B, H, L, S);
+    ``key_padding_mask`` is (B, S).
+    """
+    masks = []
+    if attn_mask is not None:
+        m = np.asarray(attn_mask)
+        if m.ndim == 2 and m.shape == (L, S):
+            m = m[None, None]  # (L, S) -> (1, 1, L, S)
+        elif m.ndim == 3 and m.shape == (B * H, L, S):
+            m = m.reshape(B, H, L, S)  # (B*H, L, S) -> (B, H, L, S)
+        elif m.ndim != 4:
+            raise ValueError(
+                f"attn_mask must have shape (L, S)=({L}, {S}), (B*H, L, S)=({B * H}, {L}, {S}) "
+                f"or 4 dims broadcastable to (B, H, L, S)=({B}, {H}, {L}, {S}); got {m.shape}"
+            )
+        masks.append(m)
+    if key_padding_mask is not None:
+        m = np.asarray(key_padding_mask)
+        if m.shape != (B, S):
+            raise ValueError(f"key_padding_mask must have shape (B, S)=({B}, {S}), got {m.shape}")
+        masks.append(m[:, None, None, :])  # (B, S) -> (B, 1, 1, S)
+    if len(masks) < 2:
+        return masks[0] if masks else None
+    a, b = masks
+    if a.dtype == np.bool_ and b.dtype == np.bool_:
+        return a & b  # may attend only where both allow
+    as_float = [np.where(m, 0.0, -np.inf) if m.dtype == np.bool_ else m for m in (a, b)]
+    return as_float[0] + as_float[1]
+
+
+class MultiHeadAttention:
+    r"""Multi-head attention with explicit weights, batch first, in NumPy.
+
+    $$\mathrm{MHA}(X_q, X_k, X_v) = \mathrm{Concat}_h\big(\mathrm{Attention}(X_q W_q^{(h)},
+    X_k W_k^{(h)}, X_v W_v^{(h)})\big)\, W_o$$
+
+    Weights act on the right, ``y = x @ W + b`` with W of shape (in, out): the transpose of
+    ``nn.Linear.weight``. Masks use ``True`` = may attend (``nn.MultiheadAttention`` uses
+    ``True`` = blocked for boolean masks: negate them when porting).
+
+    Attributes:
+        W_q (E, E), W_k (kdim, E), W_v (vdim, E), W_o (E, E); b_q, b_k, b_v, b_o (E,) or None.
+    """
+
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        kdim: int | None = None,
+        vdim: int | None = None,
+        bias: bool = True,
+        seed: int = 0,
+        dtype: type = np.float64,
+    ) -> None:
+        if num_heads <= 0 or embed_dim % num_heads != 0:
+            raise ValueError(f"num_heads={num_heads} must divide embed_dim={embed_dim}")
+        self.embed_dim, self.num_heads = embed_dim, num_heads
+        self.kdim, self.vdim = kdim or embed_dim, vdim or embed_dim
+        rng = np.random.default_rng(seed)
+
+        def xavier(n_in: int, n_out: int) -> np.ndarray:
+            bound = math.sqrt(6.0 / (n_in + n_out))
+            return rng.uniform(-bound, bound, size=(n_in, n_out)).astype(dtype)
+
+        self.W_q, self.W_k = xavier(embed_dim, embed_dim), xavier(self.kdim, embed_dim)
+        self.W_v, self.W_o = xavier(self.vdim, embed_dim), xavier(embed_dim, embed_dim)
+        zeros = (lambda: np.zeros(embed_dim, dtype=dtype)) if bias else (lambda: None)
+        self.b_q, self.b_k, self.b_v, self.b_o = zeros(), zeros(), zeros(), zeros()
+
+    @classmethod
+    def from_torch(cls, mha) -> MultiHeadAttention:
+        """Copy the parameters of a ``torch.nn.MultiheadAttention`` (any dtype, any device)."""
+        if mha.bias_k is not None or mha.add_zero_attn:
+            raise ValueError("add_bias_kv and add_zero_attn are not supported")
+
+        def np_(t):
+            return None if t is None else t.detach().cpu().numpy().copy()
+
+        E = mha.embed_dim
+        self = cls(E, mha.num_heads, kdim=mha.kdim, vdim=mha.vdim, bias=False)
+        if mha._qkv_same_embed_dim:
+            w = np_(mha.in_proj_weight)  # (3E, E) in torch's (out, in) layout
+            Wq, Wk, Wv = w[:E], w[E : 2 * E], w[2 * E :]
+        else:
+            Wq, Wk, Wv = np_(mha.q_proj_weight), np_(mha.k_proj_weight), np_(mha.v_proj_weight)
+        self.W_q, self.W_k, self.W_v = Wq.T.copy(), Wk.T.copy(), Wv.T.copy()  # (in, out)
+        self.W_o = np_(mha.out_proj.weight).T.copy()
+        b = np_(mha.in_proj_bias)
+        if b is not None:
+            self.b_q, self.b_k, self.b_v = b[:E], b[E : 2 * E], b[2 * E :]
+            self.b_o = np_(mha.out_proj.bias)
+        return self
+
+    def project(self, x: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        """Affine map ``x @ W + b`` in x's dtype: (B, L, in) @ (in, out) -> (B, L, out)."""
+        y = x @ W.astype(x.dtype, copy=False)  # (B, L, in) @ (in, out) -> (B, L, out)
+        return y if b is None else y + b.astype(x.dtype, copy=False)
+
+    def forward(
+        self,
+        query: np.ndarray,
+        key: np.ndarray,
+        value: np.ndarray,
+        attn_mask: np.ndarray | None = None,
+        key_padding_mask: np.ndarray | None = None,
+        need_weights: bool = False,
+        average_attn_weights: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Attend from query (B, L, E) to key (B, S, kdim) / value (B, S, vdim).
+
+        Unbatched (L, E) inputs are accepted too. Returns ``(out, weights)``: out (B, L, E);
+        weights (B, L, S) averaged over heads, (B, H, L, S) per head, or None.
+        """
+        query = as_float_array("query", query)
+        key, value = as_float_array("key", key), as_float_array("value", value)
+        unbatched = query.ndim == 2
+        if unbatched:
+            query, key, value = query[None], key[None], value[None]
+            if key_padding_mask is not None:
+                key_padding_mask = np.asarray(key_padding_mask)[None]
+        for name, x, width in (("query", query, self.embed_dim), ("key", key, self.kdim),
+                               ("value", value, self.vdim)):  # fmt: skip
+            check_rank(name, x, 3, 3)
+            if x.shape[-1] != width:
+                raise ValueError(f"{name} must have last dim {width}, got shape {x.shape}")
+        if not (
+            query.shape[0] == key.shape[0] == value.shape[0] and key.shape[1] == value.shape[1]
+        ):
+            raise ValueError(
+                f"query (B, L, E), key (B, S, kdim) and value (B, S, vdim) disagree on B or S: "
+                f"query {query.shape}, key {key.shape}, value {value.shape}"
+            )
+        (B, L, _), S, H = query.shape, key.shape[1], self.num_heads
+        mask = combine_masks(attn_mask, key_padding_mask, B, H, L, S)
+        q = split_heads(self.project(query, self.W_q, self.b_q), H)  # (B, L, E) -> (B, H, L, D)
+        k = split_heads(self.project(key, self.W_k, self.b_k), H)  # (B, S, E) -> (B, H, S, D)
+        v = split_heads(self.project(value, self.W_v, self.b_v), H)  # (B, S, E) -> (B, H, S, D)
+        heads, weights = scaled_dot_product_attention(q, k, v, attn_mask=mask, return_weights=True)
+        out = self.project(merge_heads(heads), self.W_o, self.b_o)  # (B, L, E) @ (E, E)
+        if not need_weights:
+            weights = None
+        elif average_attn_weights:
+            weights = weights.mean(axis=1)  # (B, H, L, S) -> (B, L, S)
+        if unbatched:
+            out = out[0]
+            weights = None if weights is None else weights[0]
+        return out, weights
+
+    __call__ = forward
