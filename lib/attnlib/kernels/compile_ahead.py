@@ -1,0 +1,103 @@
+"""Compile the FlashAttention kernels ahead of time for a GPU that is not here.
+
+Triton's wheel carries the whole compiler (MLIR passes, LLVM, ``ptxas``), so a CPU-only
+machine can still turn the kernels into PTX and a cubin for, e.g., a Hopper H100 (sm_90).
+CI does this so that a kernel which would not build on a GPU fails on the CPU too.
+Run it without ``TRITON_INTERPRET=1`` (interpreted kernels cannot be compiled):
+
+    TRITON_INTERPRET=0 python -m attnlib.kernels.compile_ahead
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+
+from .flash_backward import delta_kernel, dk_dv_kernel, dq_kernel
+from .flash_forward import flash_forward_kernel
+
+# One representative tile shape per kernel (the autotuner's first choice on a GPU).
+TILES = {
+    "forward": ({"BLOCK_M": 128, "BLOCK_N": 64}, 8, 3),
+    "dk_dv": ({"BLOCK_M": 32, "BLOCK_N": 128}, 4, 3),
+    "dq": ({"BLOCK_M": 128, "BLOCK_N": 32}, 4, 3),
+}
+H100_SHARED_MEMORY = 232448  # bytes a block may use on sm_90 (227 KiB)
+
+
+def compile_kernel(
+    which: str, dtype: str = "fp16", head_dim: int = 64, is_causal: bool = False, arch: int = 90
+):
+    """Compile one kernel for ``GPUTarget("cuda", arch, 64)``; returns Triton's CompiledKernel.
+
+    Args:
+        which: ``"forward"``, ``"dk_dv"``, ``"dq"`` or ``"delta"``.
+        dtype: Triton pointer element type of q, k, v: ``"fp16"``, ``"bf16"`` or ``"fp32"``.
+        head_dim: D, a power of two in 16..128.
+        is_causal: compile the causal variant.
+        arch: CUDA compute capability as an integer (90 = Hopper).
+    """
+    ptr, f32 = f"*{dtype}", "*fp32"
+    precision = "ieee" if dtype == "fp32" else "tf32"
+    flags = {"IS_CAUSAL": is_causal, "HEAD_DIM": head_dim, "DOT_PRECISION": precision}
+    if which == "delta":
+        fn, sig = delta_kernel, {"O": ptr, "DO": ptr, "Delta": f32, "L": "i32"}
+        flags, tile, warps, stages = {"HEAD_DIM": head_dim}, {"BLOCK_M": 64}, 4, 1
+    elif which == "forward":
+        fn = flash_forward_kernel
+        sig = {
+            "Q": ptr,
+            "K": ptr,
+            "V": ptr,
+            "O": ptr,
+            "LSE": f32,
+            "L": "i32",
+            "S": "i32",
+            "qk_scale_log2": "fp32",
+        }
+        tile, warps, stages = TILES[which]
+    elif which in ("dk_dv", "dq"):
+        fn = dk_dv_kernel if which == "dk_dv" else dq_kernel
+        outs = ["DK", "DV"] if which == "dk_dv" else ["DQ"]
+        sig = {n: ptr for n in ["Q", "K", "V", "DO"]} | {"LSE": f32, "Delta": f32}
+        sig |= {n: ptr for n in outs} | {
+            "L": "i32",
+            "S": "i32",
+            "scale": "fp32",
+            "qk_scale_log2": "fp32",
+        }
+        tile, warps, stages = TILES[which]
+    else:
+        raise ValueError(f"unknown kernel {which!r}: use forward, dk_dv, dq or delta")
+    constexprs = flags | tile
+    signature = sig | dict.fromkeys(constexprs, "constexpr")
+    source = ASTSource(fn=fn, signature=signature, constexprs=constexprs)
+    target = GPUTarget("cuda", arch, 64)
+    return triton.compile(source, target=target, options={"num_warps": warps, "num_stages": stages})
+
+
+def compile_all(arch: int = 90) -> list[tuple[str, str, int, bool, int, int]]:
+    """Compile every kernel for fp16/bf16, D in {64, 128}, causal and not.
+
+    Returns rows ``(kernel, dtype, D, causal, cubin bytes, shared memory bytes)``.
+    """
+    rows = []
+    for which, dtype, head_dim, causal in itertools.product(
+        ["forward", "dk_dv", "dq"], ["fp16", "bf16"], [64, 128], [False, True]
+    ):
+        kernel = compile_kernel(which, dtype, head_dim, causal, arch)
+        rows.append(
+            (which, dtype, head_dim, causal, len(kernel.asm["cubin"]), kernel.metadata.shared)
+        )
+    for dtype in ("fp16", "bf16"):
+        kernel = compile_kernel("delta", dtype, 64, False, arch)
+        rows.append(("delta", dtype, 64, False, len(kernel.asm["cubin"]), kernel.metadata.shared))
+    return rows
+
+
+if __name__ == "__main__":
+    for row in compile_all():
+        print(*row)

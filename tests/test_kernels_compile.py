@@ -1,0 +1,53 @@
+"""The Triton kernels compile ahead of time for a Hopper GPU (sm_90), with no GPU present.
+
+Runs in a subprocess with ``TRITON_INTERPRET=0``: in this process ``import attnlib`` switched
+Triton to its interpreter, whose kernels cannot be compiled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from attnlib.kernels import triton_available
+
+pytestmark = pytest.mark.skipif(not triton_available(), reason="Triton is not installed")
+
+SCRIPT = """
+import json
+from attnlib.kernels.compile_ahead import H100_SHARED_MEMORY, compile_kernel
+rows = []
+for which in ["forward", "dk_dv", "dq", "delta"]:
+    for dtype in ["fp16", "bf16"]:
+        for head_dim in ([64] if which == "delta" else [64, 128]):
+            for causal in ([False] if which == "delta" else [False, True]):
+                k = compile_kernel(which, dtype, head_dim, causal, arch=90)
+                ptx = k.asm["ptx"]
+                rows.append({
+                    "kernel": which, "dtype": dtype, "D": head_dim, "causal": causal,
+                    "target": [l.split()[1] for l in ptx.splitlines() if l.startswith(".target")][0],
+                    "wgmma": "wgmma.mma_async" in ptx, "mma": ".mma" in ptx or "mma." in ptx,
+                    "cubin": len(k.asm["cubin"]), "shared": k.metadata.shared,
+                    "fits": k.metadata.shared <= H100_SHARED_MEMORY,
+                })
+print(json.dumps(rows))
+"""
+
+
+def test_kernels_compile_for_sm90(tmp_path):
+    env = {**os.environ, "TRITON_INTERPRET": "0", "TRITON_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(rows) == 3 * 2 * 2 * 2 + 2
+    for row in rows:
+        assert row["target"].startswith("sm_90"), row
+        assert row["cubin"] > 1000, row
+        assert row["fits"], row
+        if row["kernel"] != "delta":  # the matrix products run on Hopper tensor cores
+            assert row["wgmma"] or row["mma"], row
