@@ -92,3 +92,18 @@ def test_attention_explorer_builds_controls():
     assert padded.max == 2
     padded.value = 2  # redraws without raising
     assert isinstance(panel.children[1], widgets.Output)
+
+
+def test_matrix_markdown_prints_fixed_precision_and_checks_labels():
+    from attnlib.viz import matrix_markdown
+
+    text = matrix_markdown(
+        np.array([[1.0, -0.5], [-0.00001, 2.0]]), ["a", "b"], ["x", "y"], decimals=2
+    )
+    lines = text.splitlines()
+    assert lines[0] == "|  | x | y |"
+    assert lines[2] == "| a | 1.00 | -0.50 |"
+    assert lines[3] == "| b | 0.00 | 2.00 |"  # no "-0.00"
+    assert matrix_markdown(np.array([-0.1, 2.0]), decimals=0).splitlines()[2] == "| 0 | 0 | 2 |"
+    with pytest.raises(ValueError, match="row labels"):
+        matrix_markdown(np.ones((2, 2)), ["a"])

@@ -2,6 +2,7 @@
 
 from attnlib.viz.heatmap import attention_heatmap, row_entropy, to_numpy
 from attnlib.viz.interactive import attention_explorer, masked_scaled_weights
+from attnlib.viz.tables import matrix_markdown
 from attnlib.viz.timeline import timeline
 
 __all__ = [
@@ -10,5 +11,6 @@ __all__ = [
     "to_numpy",
     "attention_explorer",
     "masked_scaled_weights",
+    "matrix_markdown",
     "timeline",
 ]
