@@ -37,4 +37,6 @@ def device() -> str:
     return "cpu"
 
 
-__all__ = ["__version__", "device"]
+from attnlib.amp import amp_dtype, autocast  # noqa: E402  (after TRITON_INTERPRET is set)
+
+__all__ = ["__version__", "amp_dtype", "autocast", "device"]
