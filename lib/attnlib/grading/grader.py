@@ -1,0 +1,77 @@
+"""Grade one submission file: read it, run its calls in the sandbox, score in this process."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from attnlib.grading.engine import failed_everywhere, score
+from attnlib.grading.results import SubmissionResult
+from attnlib.grading.sandbox import run_calls
+from attnlib.grading.spec import Exercise, get_exercise
+from attnlib.grading.submission import SubmissionError, read_submission
+
+
+def _function_names(ex: Exercise, aliases: dict[str, str]) -> dict[str, str]:
+    """Exercise function -> the name the submission passed to ``check`` (default: the same)."""
+    names = {fn: fn for fn in ex.functions}
+    positional = [p for p in aliases.get("__pos__", "").split(",")]
+    for fn, given in zip(ex.functions, positional):
+        if given:
+            names[fn] = given
+    names.update({k: v for k, v in aliases.items() if k in names})
+    return names
+
+
+def grade_submission(
+    path: str | Path,
+    extra: dict[str, Exercise] | None = None,
+    exercise: str | None = None,
+    timeout: float = 10.0,
+    memory_mb: int = 1024,
+) -> SubmissionResult:
+    """Score ``path`` on the exercises it answers (or on ``exercise``).
+
+    Args:
+        extra: exercises from an instructor's test directory (see :mod:`attnlib.grading.hidden`);
+            they replace the public versions of the same name.
+        timeout: wall-clock seconds per exercise (and for loading the code).
+        memory_mb: address-space limit of the child process.
+    """
+    t0 = time.perf_counter()
+    result = SubmissionResult(str(path))
+    extra = extra or {}
+    try:
+        sub = read_submission(path)
+        names = [exercise] if exercise else sub.exercise_names
+        if not names:
+            raise SubmissionError(
+                f"{Path(path).name}: cannot tell which exercise this answers; "
+                'add check("name", f) or name the file NN_name.ipynb, or pass --exercise'
+            )
+    except (SubmissionError, OSError) as err:
+        result.errors.append(str(err))
+        if exercise:
+            ex = extra.get(exercise) or get_exercise(exercise)
+            result.exercises.append(failed_everywhere(ex, str(err)))
+        result.seconds = time.perf_counter() - t0
+        return result
+    exercises, calls = [], []
+    for name in names:
+        try:
+            ex = extra.get(name) or get_exercise(name)
+        except KeyError as err:
+            result.errors.append(str(err.args[0]))
+            continue
+        rename = _function_names(ex, sub.aliases.get(name, {}))
+        exercises.append(ex)
+        for t in ex.tests:
+            calls.append((ex.name, rename[t.function or ex.functions[0]], t.args, t.kwargs))
+    outputs, notes = run_calls(sub.cells, calls, timeout=timeout, memory_mb=memory_mb)
+    start = 0
+    for ex in exercises:
+        n = len(ex.tests)
+        result.exercises.append(score(ex, outputs[start : start + n], notes))
+        start += n
+    result.seconds = time.perf_counter() - t0
+    return result

@@ -1,0 +1,198 @@
+"""Run a submission's calls in a child process under CPU, memory and wall-clock limits.
+
+The child (:mod:`attnlib.grading._child`) executes the student's code and streams back one
+framed message per call over a pipe. Every message is validated here: only arrays of numbers or
+booleans are rebuilt (dtype, shape and byte count must agree); nothing is ever unpickled.
+A call that hangs or kills the child costs only its own exercise: the grader kills the process
+group and starts a fresh child for the remaining exercises.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import resource
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from attnlib.grading.compare import Failure
+
+CHILD = Path(__file__).with_name("_child.py")
+MAX_MESSAGE = 256 * 2**20
+LOAD_EXTRA = 10.0  # seconds added to the timeout for loading the code (imports such as torch)
+Call = tuple[str, str, tuple, dict]  # (group, function name, args, kwargs)
+
+
+def _limits(memory_mb: int, cpu_s: int) -> None:  # runs in the child before exec
+    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 2**20, 16 * 2**20))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _decode(node: Any, blob: memoryview, pos: list[int], depth: int = 0) -> Any:
+    """Rebuild a value from the child's header and bytes, refusing anything but plain numbers."""
+    if not isinstance(node, dict) or depth > 3:
+        return Failure("malformed result")
+    t = node.get("t")
+    if t == "none":
+        return None
+    if t == "other":
+        return Failure(f"returned a {str(node.get('type'))[:40]}, expected a NumPy array")
+    if t == "tuple" and isinstance(node.get("items"), list) and len(node["items"]) <= 16:
+        return tuple(_decode(item, blob, pos, depth + 1) for item in node["items"])
+    if t == "array":
+        dtype, shape = np.dtype(str(node.get("dtype"))), node.get("shape")
+        ok = dtype.kind in "biufc" and not dtype.hasobject and isinstance(shape, list)
+        if not ok or not all(isinstance(n, int) and n >= 0 for n in shape) or len(shape) > 8:
+            return Failure("malformed result")
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if pos[0] + nbytes > len(blob):
+            return Failure("malformed result")
+        arr = np.frombuffer(blob[pos[0] : pos[0] + nbytes], dtype=dtype).reshape(shape).copy()
+        pos[0] += nbytes
+        return arr
+    return Failure("malformed result")
+
+
+def _parse(body: bytes) -> dict:
+    (hlen,) = struct.unpack(">I", body[:4])
+    header = json.loads(body[4 : 4 + hlen])
+    if not isinstance(header, dict):
+        raise ValueError("header is not an object")
+    if "value" in header:
+        header["value"] = _decode(header["value"], memoryview(body)[4 + hlen :], [0])
+    return header
+
+
+class _Child:
+    """One sandboxed child process and the pipe its messages arrive on."""
+
+    def __init__(self, cells: list, calls: list, memory_mb: int, cpu_s: int):
+        self.tmp = tempfile.TemporaryDirectory(prefix="attn-grade-")
+        job = Path(self.tmp.name, "job.pkl")
+        job.write_bytes(pickle.dumps({"cells": cells, "calls": calls}))
+        r, w = os.pipe()
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.tmp.name}
+        env |= {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(CHILD), str(job), str(w)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(w,), cwd=self.tmp.name, env=env, start_new_session=True,
+            preexec_fn=lambda: _limits(memory_mb, cpu_s),
+        )  # fmt: skip
+        os.close(w)
+        self.fd, self.buf, self.reason = r, bytearray(), "ended early"
+
+    def receive(self, deadline: float) -> dict | None:
+        """The next message, or None (``self.reason`` says why) when none came by ``deadline``."""
+        while True:
+            if len(self.buf) >= 8:
+                (n,) = struct.unpack(">Q", self.buf[:8])
+                if n > MAX_MESSAGE:
+                    self.reason = "returned a value that is too large"
+                    return None
+                if len(self.buf) >= 8 + n:
+                    body, self.buf = bytes(self.buf[8 : 8 + n]), self.buf[8 + n :]
+                    try:
+                        return _parse(body)
+                    except (ValueError, TypeError, KeyError, struct.error, UnicodeDecodeError):
+                        self.reason = "sent a malformed message"
+                        return None
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([self.fd], [], [], wait)[0]:
+                self.reason = "timeout"
+                return None
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                code = self.proc.wait()
+                self.reason = f"the process died ({_describe_exit(code)})"
+                return None
+            self.buf += chunk
+
+    def close(self) -> None:
+        os.close(self.fd)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        self.tmp.cleanup()
+
+
+def run_calls(
+    cells: list[tuple[str, str]], calls: list[Call], timeout: float = 10.0, memory_mb: int = 1024
+) -> tuple[list[Any], list[str]]:
+    """Run ``calls`` on the code in ``cells``; returns (one output or Failure per call, notes).
+
+    ``timeout`` is the wall-clock budget of each group of calls (one exercise); loading the
+    code gets ``timeout + LOAD_EXTRA`` seconds. A call that hangs fails with the rest of its group; one that kills the process
+    fails alone; a fresh child runs whatever is left.
+    """
+    outputs: list[Any] = [None] * len(calls)
+    pending, notes, first = list(range(len(calls))), [], True
+    while pending:
+        groups = len({calls[i][0] for i in pending})
+        todo = [(i, calls[i][1], calls[i][2], calls[i][3]) for i in pending]
+        child = _Child(cells, todo, memory_mb, int(timeout * (groups + 1) + LOAD_EXTRA) + 2)
+        try:
+            msg = child.receive(time.monotonic() + timeout + LOAD_EXTRA)
+            if msg is None or msg.get("kind") != "loaded":
+                why = "took too long" if child.reason == "timeout" else child.reason
+                for i in pending:
+                    outputs[i] = Failure(f"loading the submission failed: {why}")
+                break
+            if first:
+                notes += [str(n)[:300] for n in msg.get("notes", [])[:20]]
+                first = False
+            group, deadline = None, 0.0
+            while pending:
+                i = pending[0]
+                if calls[i][0] != group:
+                    group, deadline = calls[i][0], time.monotonic() + timeout
+                msg = child.receive(deadline)
+                if msg is None:
+                    break
+                if msg.get("kind") != "result" or msg.get("id") != i:
+                    child.reason = "sent a malformed message"
+                    break
+                err = msg.get("error")
+                outputs[i] = Failure(f"raised {str(err)[:300]}") if err else msg.get("value")
+                pending.pop(0)
+        finally:
+            child.close()
+        if pending:
+            i = pending[0]
+            if child.reason == "timeout":
+                hung = [j for j in pending if calls[j][0] == calls[i][0]]
+                for j in hung:
+                    outputs[j] = Failure(
+                        f"timed out ({timeout:g} s per exercise): an infinite loop?"
+                    )
+                pending = [j for j in pending if j not in hung]
+            else:
+                outputs[i] = Failure(f"{child.reason} while running this test")
+                pending.pop(0)
+    return outputs, notes
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        name = signal.Signals(-code).name
+        extra = {
+            "SIGXCPU": ": CPU time limit",
+            "SIGKILL": ": killed",
+            "SIGXFSZ": ": file too large",
+        }
+        return name + extra.get(name, "")
+    return f"exit code {code}"
