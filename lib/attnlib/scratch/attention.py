@@ -38,7 +38,9 @@ def attention_scores(
     return scores.astype(q.dtype, copy=False)
 
 
-def validate_sdpa_inputs(q, k, v, attn_mask, is_causal):
+def validate_sdpa_inputs(
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, attn_mask: np.ndarray | None, is_causal: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Check q, k, v and the mask before any arithmetic; return them as arrays."""
     q, k, v = check_qkv(q, k, v)
     if is_causal and attn_mask is not None:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_float_array, check_rank
+from ._checks import as_float_array, check_mask, check_rank
 from .attention import scaled_dot_product_attention
 from .heads import merge_heads, split_heads
 
@@ -37,12 +37,12 @@ def combine_masks(
                 f"attn_mask must have shape (L, S)=({L}, {S}), (B*H, L, S)=({B * H}, {L}, {S}) "
                 f"or 4 dims broadcastable to (B, H, L, S)=({B}, {H}, {L}, {S}); got {m.shape}"
             )
-        masks.append(m)
+        masks.append(check_mask(m, (B, H, L, S)))
     if key_padding_mask is not None:
         m = np.asarray(key_padding_mask)
         if m.shape != (B, S):
             raise ValueError(f"key_padding_mask must have shape (B, S)=({B}, {S}), got {m.shape}")
-        masks.append(m[:, None, None, :])  # (B, S) -> (B, 1, 1, S)
+        masks.append(check_mask(m[:, None, None, :], (B, H, L, S)))  # (B, S) -> (B, 1, 1, S)
     if len(masks) < 2:
         return masks[0] if masks else None
     a, b = masks
