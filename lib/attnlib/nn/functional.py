@@ -1,7 +1,9 @@
 """Scaled dot-product attention in PyTorch: a readable path and PyTorch's fused path.
 
 Both paths share one signature (PyTorch's) and one convention for a query row whose keys are all
-masked: its output row and its weights are zeros (PyTorch's math path would give NaN).
+masked: its output row and its weights are zeros. A plain softmax over a row of -inf gives NaN,
+and so do ``nn.MultiheadAttention`` with ``need_weights=True`` and PyTorch's SDPA before 2.5;
+both paths here return zeros on every PyTorch version and backend.
 """
 
 from __future__ import annotations
