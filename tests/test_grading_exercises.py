@@ -72,3 +72,11 @@ def test_check_survives_a_hanging_or_exiting_function():
     assert time.perf_counter() - t0 < 5
     result = grade_functions("softmax", lambda x, axis=-1: sys.exit(1))
     assert result.points == 0 and "SystemExit" in result.tests[0].message
+
+
+def test_book_page_lists_every_exercise_with_its_points():
+    page = (ROOT / "chapters" / "practice" / "graded_exercises.md").read_text()
+    for stub in STUBS:
+        name = stub.stem.split("_", 1)[1]
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{stub.stem}`"))
+        assert row.split("|")[3].strip() == f"{get_exercise(name).max_points}"
