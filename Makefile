@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: venv book serve test lint unit nbval build-book execute stamp clean
+.PHONY: venv book serve test lint unit nbval build-book execute stamp clean assets slides browser colab
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "== setting up $(VENV) (virtual environment, pinned by constraints.txt)"
@@ -20,9 +20,26 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
+## Browser assets served from the site (no CDN): reveal.js, MathJax, the widgets' HTML manager,
+## RequireJS, pinned by package-lock.json; tools/offline_assets.py copies them into the site.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@echo "== browser assets: npm ci (pinned by package-lock.json)"
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+assets: $(NODE_STAMP)
+
+## Chromium for the browser tests (Debian's; CI runs as root).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "== installing chromium (apt-get)"
+	apt-get update -qq && apt-get install -y -qq chromium
+
 ## Build the HTML book from the stored notebook outputs (nothing is re-executed).
-book: $(STAMP)
+book: $(STAMP) $(NODE_STAMP)
 	$(BIN)/jupyter-book build . -n --keep-going
+	$(BIN)/python slides/build.py
 	@echo; echo "The book is at: file://$(CURDIR)/_build/html/index.html"; echo "Serve it with: make serve"
 
 serve: book
@@ -35,6 +52,8 @@ test: $(STAMP)
 	@$(MAKE) --no-print-directory unit   || { echo "FAILED at stage: unit tests (pytest tests/)"; exit 1; }
 	@$(MAKE) --no-print-directory nbval  || { echo "FAILED at stage: notebooks (pytest --nbval chapters/)"; exit 1; }
 	@$(MAKE) --no-print-directory build-book || { echo "FAILED at stage: book build (jupyter-book -W)"; exit 1; }
+	@$(MAKE) --no-print-directory slides || { echo "FAILED at stage: lecture decks (slides/build.py)"; exit 1; }
+	@$(MAKE) --no-print-directory browser || { echo "FAILED at stage: browser tests (tests/test_browser.py)"; exit 1; }
 	@echo "ALL STAGES PASSED"
 
 lint:
@@ -44,17 +63,28 @@ lint:
 
 unit:
 	@echo "== stage: unit tests"
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider -m "not browser"
 
 nbval:
 	@echo "== stage: notebooks under nbval"
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		-p no:cacheprovider -q chapters
 
-build-book:
+build-book: $(NODE_STAMP)
 	@echo "== stage: book build (warnings are errors)"
 	rm -rf _build/html _build/.doctrees
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+## One reveal.js deck per chapter notebook into _build/html/slides/ (builds the book first if absent).
+slides: $(STAMP) $(NODE_STAMP)
+	@echo "== stage: lecture decks"
+	test -f _build/html/index.html || $(BIN)/jupyter-book build . -n --keep-going
+	$(BIN)/python slides/build.py
+
+## The built book and decks in headless Chromium, offline; screenshots in screenshots/.
+browser: $(STAMP) $(CHROMIUM)
+	@echo "== stage: browser tests (screenshots in screenshots/)"
+	$(BIN)/python -m pytest tests -m browser -q -p no:cacheprovider --durations=5
 
 ## Re-execute notebooks in place so their stored outputs are current:  make execute [NB=path/to/nb.ipynb]
 execute: $(STAMP)
