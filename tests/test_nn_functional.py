@@ -11,7 +11,11 @@ from attnlib.nn import causal_mask, scaled_dot_product_attention
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+NO_CUDA = not torch.cuda.is_available()
+DEVICES = [
+    "cpu",
+    pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(NO_CUDA, reason="needs CUDA")]),
+]
 F64 = torch.float64
 
 

@@ -9,7 +9,11 @@ import torch
 from attnlib.nn import KVCache, MultiHeadAttention
 
 F64 = torch.float64
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+NO_CUDA = not torch.cuda.is_available()
+DEVICES = [
+    "cpu",
+    pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(NO_CUDA, reason="needs CUDA")]),
+]
 
 
 @pytest.fixture(autouse=True)

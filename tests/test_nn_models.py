@@ -140,3 +140,22 @@ def test_vit_learns_two_patterns():
         loss.backward()
         opt.step()
     assert (model(x).argmax(-1) == y).float().mean() == 1.0
+
+
+def test_every_model_fast_and_manual_paths_agree():
+    """The fused and the readable attention give the same logits in every model (float64)."""
+    torch.manual_seed(0)
+    tokens, images = torch.randint(1, 20, (2, 6)), torch.rand(2, 1, 8, 8, dtype=torch.float64)
+    models = {
+        "lm": (CausalLM(20, 32, 4, 2, num_kv_heads=2), (tokens,)),
+        "clf": (EncoderClassifier(20, 3, 32, 4, 2, pad_id=1), (tokens,)),
+        "s2s": (Seq2SeqTransformer(20, 20, 32, 4), (tokens, tokens[:, :4])),
+        "vit": (VisionTransformer(8, 2, d_model=32, num_heads=4), (images,)),
+    }
+    for name, (model, inputs) in models.items():
+        model = model.double().eval()
+        fast = model(*inputs)
+        for m in model.modules():
+            if hasattr(m, "fast"):
+                m.fast = False
+        torch.testing.assert_close(model(*inputs), fast, atol=1e-10, rtol=0, msg=name)
