@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from attnlib.nn import CausalLM, KVCache, MultiHeadAttention
+from attnlib.nn import CausalLM, KVCache, MultiHeadAttention, Seq2SeqTransformer
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +82,14 @@ def test_learned_positions_refuse_to_run_past_max_len():
     model = CausalLM(10, 16, 2, 1, max_len=8)
     with pytest.raises(ValueError, match="max_len=8"):
         model.generate(torch.zeros(1, 4, dtype=torch.long), 6)
+
+
+def test_seq2seq_decoder_with_cache_equals_full_decode():
+    torch.manual_seed(0)
+    model = Seq2SeqTransformer(12, 12, d_model=32, num_heads=4).double().eval()
+    src, tgt = torch.randint(0, 12, (2, 5)), torch.randint(0, 12, (2, 6))
+    memory = model.encode(src)
+    full = model.decode(tgt, memory)  # (B, L, V) in one pass
+    caches = [KVCache() for _ in model.decoder]
+    steps = [model.decode(tgt[:, t : t + 1], memory, kv_caches=caches) for t in range(6)]
+    torch.testing.assert_close(torch.cat(steps, dim=1), full, atol=1e-12, rtol=0)

@@ -86,6 +86,7 @@ def test_seq2seq_shapes_attention_and_greedy_decode():
     assert att["cross"][0].shape == (2, 4, 4, 6)
     ys = model.greedy_decode(src, max_len=7, bos_id=1)
     assert ys.shape == (2, 7) and torch.all(ys[:, 0] == 1)
+    assert torch.equal(model.greedy_decode(src, max_len=7, bos_id=1, use_cache=False), ys)
     step = model(src, ys[:, :-1]).argmax(-1)  # teacher forcing reproduces greedy decoding
     assert torch.equal(step, ys[:, 1:])
 

@@ -112,7 +112,7 @@ def scaled_dot_product_attention(
         scale: score scale, default ``1 / sqrt(D)``.
         fast: use ``torch.nn.functional.scaled_dot_product_attention`` (ignored when
             ``return_weights``, which needs the weights the fused kernels never store).
-        return_weights: also return the attention weights (..., L, S).
+        return_weights: also return the attention weights (..., L, S), before dropout.
         dropout_p: dropout probability on the weights (pass 0.0 in evaluation).
 
     Returns:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from attnlib.nn.kv_cache import KVCache
 from attnlib.nn.layers import TransformerDecoderLayer, TransformerEncoderLayer
 from attnlib.nn.positional import SinusoidalPositionalEncoding
 
@@ -76,14 +77,20 @@ class Seq2SeqTransformer(nn.Module):
         memory_key_padding_mask: Tensor | None = None,
         tgt_key_padding_mask: Tensor | None = None,
         attention: dict | None = None,
+        kv_caches: list[KVCache] | None = None,
     ) -> Tensor:
-        """tgt (B, L) and memory (B, S, E) -> logits (B, L, V_tgt)."""
-        x = self.pos(self.tgt_emb(tgt))  # (B, L) -> (B, L, E)
-        for layer in self.decoder:
+        """tgt (B, L) and memory (B, S, E) -> logits (B, L, V_tgt).
+
+        With ``kv_caches`` (one per decoder layer) ``tgt`` holds only the new tokens.
+        """
+        past = 0 if kv_caches is None else len(kv_caches[0])
+        x = self.pos(self.tgt_emb(tgt), offset=past)  # (B, L) -> (B, L, E)
+        for i, layer in enumerate(self.decoder):
             out = layer(
                 x, memory, tgt_key_padding_mask=tgt_key_padding_mask,
                 memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=True,
                 need_weights=attention is not None,
+                kv_cache=None if kv_caches is None else kv_caches[i],
             )  # fmt: skip
             if attention is not None:
                 out, (w_self, w_cross) = out
@@ -122,16 +129,20 @@ class Seq2SeqTransformer(nn.Module):
         bos_id: int,
         eos_id: int | None = None,
         src_key_padding_mask: Tensor | None = None,
+        use_cache: bool = True,
     ) -> Tensor:
         """Greedy decoding: start from ``bos_id``, append the argmax token until ``eos_id``
         (every sequence) or ``max_len`` tokens. Returns (B, T <= max_len), BOS included;
-        after a sequence's EOS the rest of its row is ``eos_id``.
+        after a sequence's EOS the rest of its row is ``eos_id``. With ``use_cache`` each step
+        feeds only the newest token to the decoder (a :class:`KVCache` per layer).
         """
         memory = self.encode(src, src_key_padding_mask)  # (B, S, E), computed once
+        caches = [KVCache() for _ in self.decoder] if use_cache else None
         ys = torch.full((src.shape[0], 1), bos_id, dtype=torch.long, device=src.device)
         done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
         while ys.shape[1] < max_len:
-            logits = self.decode(ys, memory, src_key_padding_mask)[:, -1]  # (B, V_tgt)
+            new = ys[:, -1:] if use_cache else ys
+            logits = self.decode(new, memory, src_key_padding_mask, kv_caches=caches)[:, -1]
             next_id = logits.argmax(dim=-1)  # (B,)
             if eos_id is not None:
                 next_id = next_id.masked_fill(done, eos_id)
