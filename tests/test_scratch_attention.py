@@ -199,3 +199,10 @@ def test_permuting_keys_and_values_together_leaves_output_unchanged(L, S, seed):
     assert np.allclose(scaled_dot_product_attention(q, k[perm], v[perm]), out, atol=1e-12)
     perm_q = rng.permutation(L)  # permuting queries permutes the output rows
     assert np.allclose(scaled_dot_product_attention(q[perm_q], k, v), out[perm_q], atol=1e-12)
+
+
+def test_no_keys_at_all_gives_zero_rows():
+    """S = 0 is the extreme fully masked case: every query row is empty, so every output is 0."""
+    q, k, v = np.ones((2, 3, 4)), np.ones((2, 0, 4)), np.ones((2, 0, 5))
+    out, w = scaled_dot_product_attention(q, k, v, return_weights=True)
+    assert out.shape == (2, 3, 5) and w.shape == (2, 3, 0) and np.all(out == 0)

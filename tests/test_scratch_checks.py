@@ -83,6 +83,9 @@ BAD_INPUTS = [
     ("sdpa_backward head dims",
      lambda: scratch.sdpa_backward(arr(5, 4), arr(5, 4), arr(6, 3), arr(6, 4)),
      ValueError, names((5, 4), (6, 3))),
+    ("mha_backward dout shape", lambda: scratch.mha_backward(
+        arr(2, 4, 8), scratch.MultiHeadAttention(8, 2), arr(2, 5, 8), arr(2, 6, 8), arr(2, 6, 8)),
+     ValueError, names((2, 5, 8), (2, 4, 8))),
     ("softmax of ints", lambda: scratch.softmax(np.arange(3)),
      TypeError, names("int64", (3,))),
 ]  # fmt: skip

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ._checks import check_rank
 from .attention import attention_scores, scaled_dot_product_attention, validate_sdpa_inputs
 from .heads import merge_heads, split_heads
 from .multihead import MultiHeadAttention, combine_masks
@@ -62,7 +63,8 @@ def sdpa_backward(
         q, k, v, attn_mask, is_causal, scale: the forward call's arguments.
 
     Returns:
-        (dq, dk, dv) with the shapes of q (..., L, D), k (..., S, D), v (..., S, Dv).
+        (dq, dk, dv) with the shapes of q (..., L, D), k (..., S, D), v (..., S, Dv); a float
+        ``attn_mask`` is treated as a constant (its gradient would be dS).
     """
     q, k, v, attn_mask = validate_sdpa_inputs(q, k, v, attn_mask, is_causal)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
@@ -105,6 +107,10 @@ def mha_backward(
         arrays of the parameters' shapes (biases only if present). For self-attention
         (query = key = value = x) the gradient with respect to x is the sum of the three.
     """
+    for name, x in (("dout", dout), ("query", query), ("key", key), ("value", value)):
+        check_rank(name, np.asarray(x), 3, 3)
+    if dout.shape != query.shape:
+        raise ValueError(f"dout must have the output's shape {query.shape}, got {dout.shape}")
     (B, L, _), S, H = query.shape, key.shape[1], mha.num_heads
     mask = combine_masks(attn_mask, key_padding_mask, B, H, L, S)
     q = split_heads(mha.project(query, mha.W_q, mha.b_q), H)  # (B, H, L, D)

@@ -13,7 +13,7 @@ from ._checks import as_float_array
 
 def _safe_max(x: np.ndarray, axis: int) -> np.ndarray:
     """Row maximum, with 0 in place of ``-inf`` so that ``x - max`` never computes ``-inf + inf``."""
-    m = np.max(x, axis=axis, keepdims=True)
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # initial: empty rows too
     return np.where(m == -np.inf, np.zeros((), dtype=x.dtype), m)
 
 
