@@ -95,13 +95,6 @@ class TransformerEncoderLayer(_Layer):
         self.dropout1, self.dropout2 = nn.Dropout(dropout), nn.Dropout(dropout)
         self._init_ffn(d_model, dim_feedforward, dropout, activation, layer_norm_eps, bias, 2)
 
-    def _sa(self, x, mask, padding, is_causal, need_weights, kv_cache):
-        out, w = self.self_attn(
-            x, x, x, attn_mask=mask, key_padding_mask=padding, need_weights=need_weights,
-            average_attn_weights=False, is_causal=is_causal, kv_cache=kv_cache,
-        )  # fmt: skip
-        return self.dropout1(out), w
-
     def forward(
         self,
         src: Tensor,
@@ -115,14 +108,22 @@ class TransformerEncoderLayer(_Layer):
 
         Masks: ``True`` = may attend / real token (see :class:`MultiHeadAttention`).
         """
+
+        def sa(h: Tensor) -> tuple[Tensor, Tensor | None]:
+            out, w = self.self_attn(
+                h, h, h, attn_mask=src_mask, key_padding_mask=src_key_padding_mask,
+                need_weights=need_weights, average_attn_weights=False, is_causal=is_causal,
+                kv_cache=kv_cache,
+            )  # fmt: skip
+            return self.dropout1(out), w
+
         x = src
         if self.norm_first:
-            a, w = self._sa(self.norm1(x), src_mask, src_key_padding_mask, is_causal,
-                            need_weights, kv_cache)  # fmt: skip
+            a, w = sa(self.norm1(x))
             x = x + a
             x = x + self.dropout2(self._ff(self.norm2(x)))
         else:
-            a, w = self._sa(x, src_mask, src_key_padding_mask, is_causal, need_weights, kv_cache)
+            a, w = sa(x)
             x = self.norm1(x + a)
             x = self.norm2(x + self.dropout2(self._ff(x)))
         return (x, w) if need_weights else x
