@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: venv book serve test lint unit nbval build-book execute stamp clean assets slides browser colab
+.PHONY: venv book serve test lint unit grading nbval build-book execute stamp clean assets slides browser colab
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "== setting up $(VENV) (virtual environment, pinned by constraints.txt)"
@@ -50,6 +50,7 @@ serve: book
 test: $(STAMP)
 	@$(MAKE) --no-print-directory lint   || { echo "FAILED at stage: lint (ruff)"; exit 1; }
 	@$(MAKE) --no-print-directory unit   || { echo "FAILED at stage: unit tests (pytest tests/)"; exit 1; }
+	@$(MAKE) --no-print-directory grading || { echo "FAILED at stage: grading (attn-grade --selfcheck exercises/)"; exit 1; }
 	@$(MAKE) --no-print-directory nbval  || { echo "FAILED at stage: notebooks (pytest --nbval chapters/)"; exit 1; }
 	@$(MAKE) --no-print-directory build-book || { echo "FAILED at stage: book build (jupyter-book -W)"; exit 1; }
 	@$(MAKE) --no-print-directory slides || { echo "FAILED at stage: lecture decks (slides/build.py)"; exit 1; }
@@ -64,6 +65,11 @@ lint:
 unit:
 	@echo "== stage: unit tests"
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider -m "not browser"
+
+## The grader end to end (sandboxed): every reference solution full marks, every untouched stub 0.
+grading: $(STAMP)
+	@echo "== stage: grading (attn-grade --selfcheck exercises/)"
+	$(BIN)/attn-grade --selfcheck exercises/
 
 nbval:
 	@echo "== stage: notebooks under nbval"

@@ -80,3 +80,19 @@ def test_book_page_lists_every_exercise_with_its_points():
         name = stub.stem.split("_", 1)[1]
         row = next(line for line in page.splitlines() if line.startswith(f"| `{stub.stem}`"))
         assert row.split("|")[3].strip() == f"{get_exercise(name).max_points}"
+
+
+def test_exercise_notebook_runs_in_a_kernel(tmp_path):
+    """The setup and check cells work in Jupyter: with the solution pasted in, full marks."""
+    import nbformat
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    nb = nbformat.read(EXERCISES / "01_softmax.ipynb", as_version=4)
+    solution = next(c for c in nb.cells if "solution" in c.metadata.get("tags", []))
+    solution.source = (EXERCISES / "solutions" / "01_softmax.py").read_text()
+    ep = ExecutePreprocessor(timeout=120, kernel_name="python3")
+    ep.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    printed = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
+    assert "8 / 8 points" in printed and "[FAIL]" not in printed

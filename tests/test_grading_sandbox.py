@@ -193,3 +193,14 @@ def test_cli_single_batch_csv_json(tmp_path, capsys):
     assert json.loads(out_json.read_text())["alice"][0]["points"] == 8
     assert main([str(batch / "alice.py"), "--timeout", "5"]) == 0
     assert "8 / 8 points" in capsys.readouterr().out
+
+
+def test_selfcheck_flags_a_solution_that_is_not_full_marks(tmp_path, capsys):
+    (tmp_path / "solutions").mkdir()
+    stub = ROOT / "exercises" / "06_sinusoidal.ipynb"
+    (tmp_path / stub.name).write_text(stub.read_text())
+    (tmp_path / "solutions" / "06_sinusoidal.py").write_text(
+        "import numpy as np\ndef sinusoidal_encoding(L, E):\n    return np.zeros((L, E))\n"
+    )
+    assert main(["--selfcheck", str(tmp_path)]) == 1
+    assert "<- WRONG" in capsys.readouterr().out

@@ -63,18 +63,21 @@ def _write_csv(path: Path, rows: dict[str, list[SubmissionResult]]) -> None:
             w.writerow([student, *cells, f"{total:g}", f"{sum(maxima.values()):g}", errors])
 
 
-def selfcheck(directory: Path, timeout: float, memory_mb: int) -> int:
+def selfcheck(directory: Path, timeout: float, memory_mb: int, jobs: int = 2) -> int:
     """Grade every stub notebook ``NN_name.ipynb`` and its solution ``solutions/NN_name.py``.
 
     Prints one line per exercise; returns 1 unless every solution scores full marks and every
     untouched stub scores 0.
     """
+    stubs = sorted(directory.glob("[0-9]*_*.ipynb"))
+    files = [p for s in stubs for p in (directory / "solutions" / f"{s.stem}.py", s)]
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        graded = list(
+            pool.map(lambda p: grade_submission(p, None, None, timeout, memory_mb), files)
+        )
     bad = 0
     print(f"{'exercise':22s} {'reference':>10s} {'stub':>8s}")
-    for stub in sorted(directory.glob("[0-9]*_*.ipynb")):
-        solution = directory / "solutions" / (stub.stem + ".py")
-        ref = grade_submission(solution, timeout=timeout, memory_mb=memory_mb)
-        st = grade_submission(stub, timeout=timeout, memory_mb=memory_mb)
+    for stub, ref, st in zip(stubs, graded[0::2], graded[1::2]):
         ok = ref.max_points > 0 and ref.points == ref.max_points and st.points == 0
         bad += not ok
         print(f"{stub.stem:22s} {ref.points:>4g}/{ref.max_points:<5g} {st.points:>3g}/{st.max_points:<4g}"
@@ -97,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--details", action="store_true", help="show reasons for hidden tests too")
     args = ap.parse_args(argv)
     if args.selfcheck:
-        return selfcheck(Path(args.selfcheck), args.timeout, args.memory)
+        return selfcheck(Path(args.selfcheck), args.timeout, args.memory, args.jobs)
     if bool(args.submission) == bool(args.batch):
         ap.error("give one SUBMISSION or --batch DIR")
     extra = load_test_dir(args.tests) if args.tests else {}

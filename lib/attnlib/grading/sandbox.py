@@ -48,7 +48,10 @@ def _decode(node: Any, blob: memoryview, pos: list[int], depth: int = 0) -> Any:
     if t == "none":
         return None
     if t == "other":
-        return Failure(f"returned a {str(node.get('type'))[:40]}, expected a NumPy array")
+        kind = str(node.get("type"))[:40]
+        if kind.startswith("array"):
+            return Failure(f"returned an {kind}, expected an array of numbers")
+        return Failure(f"returned a {kind}, expected a NumPy array")
     if t == "tuple" and isinstance(node.get("items"), list) and len(node["items"]) <= 16:
         return tuple(_decode(item, blob, pos, depth + 1) for item in node["items"])
     if t == "array":
