@@ -90,8 +90,12 @@ def test_attention_explorer_builds_controls():
     assert names == {"temperature τ", "padded keys", "divide by √d_k", "causal mask"}
     padded = next(w for w in sliders if w.description == "padded keys")
     assert padded.max == 2
-    padded.value = 2  # redraws without raising
-    assert isinstance(panel.children[1], widgets.Output)
+    out = panel.children[1]
+    assert isinstance(out, widgets.Output)
+    assert len(out.outputs) == 1 and "image/png" in out.outputs[0]["data"]
+    before = out.outputs[0]["data"]["image/png"]
+    padded.value = 2  # redraws: still one plot, a different one
+    assert len(out.outputs) == 1 and out.outputs[0]["data"]["image/png"] != before
 
 
 def test_matrix_markdown_prints_fixed_precision_and_checks_labels():

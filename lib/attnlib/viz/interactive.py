@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import numpy as np
@@ -54,8 +55,9 @@ def attention_explorer(scores, labels: Sequence[str] | None = None, d_k: int | N
     """Sliders and toggles that redraw an attention heatmap and the entropy of each row.
 
     Controls: temperature (log scale), "divide by sqrt(d_k)", causal mask, number of padded keys.
-    The plot lives in an ``Output`` widget (``interactive_output``), so a notebook executed with
-    ``store_widget_state=True`` shows it in the static HTML book as well.
+    Each redraw renders a PNG and stores it in an ``Output`` widget's ``outputs`` (kernel-side
+    state, not captured display messages), so a notebook executed with ``store_widget_state=True``
+    shows the plot in the static HTML book, and the cell's own output is the same in every runner.
 
     Args:
         scores: (L, S) raw dot products.
@@ -67,6 +69,7 @@ def attention_explorer(scores, labels: Sequence[str] | None = None, d_k: int | N
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
+    from IPython.display import Image
 
     s = to_numpy(scores)
     L, S = s.shape
@@ -79,7 +82,7 @@ def attention_explorer(scores, labels: Sequence[str] | None = None, d_k: int | N
     causal = widgets.Checkbox(value=False, description="causal mask")
     padded = widgets.IntSlider(value=0, min=0, max=S - 1, description="padded keys", style=style)
 
-    def draw(temperature: float, scaled: bool, causal: bool, padded: int) -> None:
+    def draw(temperature: float, scaled: bool, causal: bool, padded: int):
         w = masked_scaled_weights(s, d_k, temperature, scaled, causal, padded)
         fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.6), width_ratios=[1.4, 1])
         attention_heatmap(w, labels if L == S else None, labels, ax=left, title="weights")
@@ -93,9 +96,20 @@ def attention_explorer(scores, labels: Sequence[str] | None = None, d_k: int | N
         right.set_title(f"row entropy, mean {h.mean():.3f}")
         right.legend(loc="lower right", fontsize=8)
         fig.tight_layout()
-        plt.show()
+        return fig
 
-    controls = {"temperature": temperature, "scaled": scaled, "causal": causal, "padded": padded}
-    out = widgets.interactive_output(draw, controls)
+    out = widgets.Output()
+
+    def redraw(_change=None) -> None:
+        fig = draw(temperature.value, scaled.value, causal.value, padded.value)
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=90)
+        plt.close(fig)
+        out.outputs = ()
+        out.append_display_data(Image(data=png.getvalue(), format="png"))
+
+    for control in (temperature, scaled, causal, padded):
+        control.observe(redraw, names="value")
+    redraw()
     panel = widgets.HBox([widgets.VBox([temperature, padded]), widgets.VBox([scaled, causal])])
     return widgets.VBox([panel, out])

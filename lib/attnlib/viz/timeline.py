@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def timeline(events: Sequence[tuple[float, str]], ax=None, title: str | None = None):
+def timeline(
+    events: Sequence[tuple[float, str]], ax=None, title: str | None = None, fontsize: float = 9
+):
     """Draw ``(year, label)`` events on a horizontal time axis, labels alternating above and below.
 
     Args:
         events: pairs of (year, label); fractional years order events within a year.
         ax: a Matplotlib Axes; a new wide figure is made when None.
+        fontsize: size of the event labels.
 
     Returns:
         The Matplotlib Axes.
@@ -31,7 +34,7 @@ def timeline(events: Sequence[tuple[float, str]], ax=None, title: str | None = N
         ax.plot([year, year], [0, level * 0.9], color="0.6", lw=0.8, zorder=1)
         va = "bottom" if level > 0 else "top"
         ax.text(year, level, f"{int(year)}\n{label}" if level > 0 else f"{label}\n{int(year)}",
-                ha="center", va=va, fontsize=8)  # fmt: skip
+                ha="center", va=va, fontsize=fontsize)  # fmt: skip
     ax.set_ylim(-4.4, 4.4)
     ax.set_xlim(min(years) - 1.5, max(years) + 1.5)
     ax.set_yticks([])
