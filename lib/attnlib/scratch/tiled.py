@@ -3,6 +3,10 @@
 Queries are processed ``block_q`` rows at a time and keys ``block_k`` columns at a time, so the
 largest temporary is one (block_q, block_k) tile of scores: extra memory O(L·Dv + block_q·block_k)
 instead of the O(L·S) score matrix of :func:`scaled_dot_product_attention`.
+
+Each tile is a separate small BLAS call. Single-threaded, this is faster than the naive path
+(the tile stays in cache); with a multi-threaded BLAS on a busy machine the per-call thread
+synchronisation can dominate — one reason GPU kernels fuse the whole loop into one launch.
 """
 
 from __future__ import annotations
