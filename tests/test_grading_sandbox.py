@@ -173,6 +173,27 @@ def test_hidden_tests_from_an_instructor_directory(tmp_path):
     )
 
 
+def test_instructor_defines_a_new_exercise(tmp_path):
+    tests = tmp_path / "private"
+    tests.mkdir()
+    (tests / "scores.py").write_text(
+        "import numpy as np\nfrom attnlib.grading import Exercise, Mistake, Test\n"
+        "EXERCISE = Exercise('scores', 'Raw scores', ('scores',), {'scores': lambda q, k: q @ k.T},\n"
+        "    [Test('public', 1, (np.array([[1.0, 2], [3, 4]]), np.ones((3, 2))))],\n"
+        "    mistakes={'scores': [Mistake('Use the matrix product.', lambda q, k: np.ones((len(q), len(k))))]})\n"
+        "TESTS = [Test('hidden', 2, (np.arange(6.0).reshape(3, 2), np.ones((4, 2))))]\n"
+    )
+    extra = load_test_dir(tests)
+    good = tmp_path / "good.py"
+    good.write_text("def scores(q, k):\n    return q @ k.T\ncheck('scores', scores)\n")
+    assert grade_submission(good, extra).points == 3
+    bad = tmp_path / "bad.py"
+    bad.write_text("import numpy as np\ndef scores(q, k):\n    return np.ones((len(q), len(k)))\n")
+    result = grade_submission(bad, extra, exercise="scores")
+    assert result.points == 0 and result.max_points == 3
+    assert result.exercises[0].tests[0].hint == "Use the matrix product."
+
+
 def test_cli_single_batch_csv_json(tmp_path, capsys):
     batch = tmp_path / "class"
     (batch / "bob").mkdir(parents=True)

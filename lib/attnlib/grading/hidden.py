@@ -43,13 +43,9 @@ def load_test_dir(directory: str | Path) -> dict[str, Exercise]:
             raise TypeError(f"{path}: TESTS must be a list of attnlib.grading.Test")
         tests = [dataclasses.replace(t, hidden=t.hidden or hidden) for t in tests]
         if isinstance(target, Exercise):
-            base = out.get(target.name, target)
-            out[target.name] = (
-                base.with_tests(tests) if base is not target else target.with_tests(tests)
-            )
+            out[target.name] = out.get(target.name, target).with_tests(tests)
         elif isinstance(target, str):
-            base = out.get(target) or get_exercise(target)
-            out[target] = base.with_tests(tests)
+            out[target] = (out.get(target) or get_exercise(target)).with_tests(tests)
         else:
             raise TypeError(f"{path}: EXERCISE must be an exercise name or an Exercise")
     return out

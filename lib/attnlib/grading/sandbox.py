@@ -1,15 +1,14 @@
 """Run a submission's calls in a child process under CPU, memory and wall-clock limits.
 
 The child (:mod:`attnlib.grading._child`) executes the student's code and streams back one
-framed message per call over a pipe. Every message is validated here: only arrays of numbers or
-booleans are rebuilt (dtype, shape and byte count must agree); nothing is ever unpickled.
-A call that hangs or kills the child costs only its own exercise: the grader kills the process
-group and starts a fresh child for the remaining exercises.
+framed message per call over a pipe; :mod:`attnlib.grading.wire` validates each one (only
+arrays of numbers or booleans are rebuilt; nothing is ever unpickled).
+A call that hangs costs the rest of its exercise; one that kills the child costs only itself.
+Either way the grader kills the process group and starts a fresh child for what is left.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import resource
@@ -23,12 +22,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from attnlib.grading.compare import Failure
+from attnlib.grading.wire import parse_message
 
 CHILD = Path(__file__).with_name("_child.py")
-MAX_MESSAGE = 256 * 2**20
+MAX_MESSAGE = 256 * 2**20  # bytes of one framed message
 LOAD_EXTRA = 10.0  # seconds added to the timeout for loading the code (imports such as torch)
 Call = tuple[str, str, tuple, dict]  # (group, function name, args, kwargs)
 
@@ -38,44 +36,6 @@ def _limits(memory_mb: int, cpu_s: int) -> None:  # runs in the child before exe
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 2**20, 16 * 2**20))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-def _decode(node: Any, blob: memoryview, pos: list[int], depth: int = 0) -> Any:
-    """Rebuild a value from the child's header and bytes, refusing anything but plain numbers."""
-    if not isinstance(node, dict) or depth > 3:
-        return Failure("malformed result")
-    t = node.get("t")
-    if t == "none":
-        return None
-    if t == "other":
-        kind = str(node.get("type"))[:40]
-        if kind.startswith("array"):
-            return Failure(f"returned an {kind}, expected an array of numbers")
-        return Failure(f"returned a {kind}, expected a NumPy array")
-    if t == "tuple" and isinstance(node.get("items"), list) and len(node["items"]) <= 16:
-        return tuple(_decode(item, blob, pos, depth + 1) for item in node["items"])
-    if t == "array":
-        dtype, shape = np.dtype(str(node.get("dtype"))), node.get("shape")
-        ok = dtype.kind in "biufc" and not dtype.hasobject and isinstance(shape, list)
-        if not ok or not all(isinstance(n, int) and n >= 0 for n in shape) or len(shape) > 8:
-            return Failure("malformed result")
-        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        if pos[0] + nbytes > len(blob):
-            return Failure("malformed result")
-        arr = np.frombuffer(blob[pos[0] : pos[0] + nbytes], dtype=dtype).reshape(shape).copy()
-        pos[0] += nbytes
-        return arr
-    return Failure("malformed result")
-
-
-def _parse(body: bytes) -> dict:
-    (hlen,) = struct.unpack(">I", body[:4])
-    header = json.loads(body[4 : 4 + hlen])
-    if not isinstance(header, dict):
-        raise ValueError("header is not an object")
-    if "value" in header:
-        header["value"] = _decode(header["value"], memoryview(body)[4 + hlen :], [0])
-    return header
 
 
 class _Child:
@@ -108,7 +68,7 @@ class _Child:
                 if len(self.buf) >= 8 + n:
                     body, self.buf = bytes(self.buf[8 : 8 + n]), self.buf[8 + n :]
                     try:
-                        return _parse(body)
+                        return parse_message(body)
                     except (ValueError, TypeError, KeyError, struct.error, UnicodeDecodeError):
                         self.reason = "sent a malformed message"
                         return None

@@ -6,7 +6,15 @@ or from a property that does not reuse the student's algorithm (the online-softm
 the softmax over all tiles seen so far; a KV-cache step equals full causal attention).
 """
 
-from attnlib.grading.catalog import advanced, basics, bugs, decoding, layers, masked  # noqa: F401
+from attnlib.grading.catalog import (  # noqa: F401  (each module registers its exercises)
+    advanced,
+    basics,
+    bugs,
+    decoding,
+    layers,
+    masked,
+    positions,
+)
 from attnlib.grading.spec import REGISTRY
 
 ORDER = [
