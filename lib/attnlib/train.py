@@ -93,9 +93,11 @@ def fit(
             with torch.no_grad():
                 history["eval_step"].append(step + 1)
                 history["eval"].append(float(eval_fn(model)))
-            bar.set_postfix(loss=f"{loss.item():.3f}", eval=f"{history['eval'][-1]:.3f}")
+            bar.set_postfix(
+                loss=f"{loss.item():.3f}", eval=f"{history['eval'][-1]:.3f}", refresh=False
+            )
         elif step % 20 == 0:
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
     model.eval()
     return history
 
