@@ -51,7 +51,7 @@ test: $(STAMP)
 	@$(MAKE) --no-print-directory lint   || { echo "FAILED at stage: lint (ruff)"; exit 1; }
 	@$(MAKE) --no-print-directory unit   || { echo "FAILED at stage: unit tests (pytest tests/)"; exit 1; }
 	@$(MAKE) --no-print-directory grading || { echo "FAILED at stage: grading (attn-grade --selfcheck exercises/)"; exit 1; }
-	@$(MAKE) --no-print-directory nbval  || { echo "FAILED at stage: notebooks (pytest --nbval chapters/)"; exit 1; }
+	@$(MAKE) --no-print-directory nbval  || { echo "FAILED at stage: notebooks (nbval, run as in Colab: tools/colab_check.py)"; exit 1; }
 	@$(MAKE) --no-print-directory build-book || { echo "FAILED at stage: book build (jupyter-book -W)"; exit 1; }
 	@$(MAKE) --no-print-directory slides || { echo "FAILED at stage: lecture decks (slides/build.py)"; exit 1; }
 	@$(MAKE) --no-print-directory browser || { echo "FAILED at stage: browser tests (tests/test_browser.py)"; exit 1; }
@@ -71,10 +71,12 @@ grading: $(STAMP)
 	@echo "== stage: grading (attn-grade --selfcheck exercises/)"
 	$(BIN)/attn-grade --selfcheck exercises/
 
-nbval:
-	@echo "== stage: notebooks under nbval"
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		-p no:cacheprovider -q chapters
+## One execution per notebook proves both: stored outputs are current (nbval) and the notebook runs
+## as Colab runs it (alone in an empty folder, clean .venv-colab with only the attnlib wheel and its
+## dependencies, no repository on the path, no network).
+nbval colab: $(STAMP)
+	@echo "== stage: notebooks under nbval, run as in Colab (tools/colab_check.py)"
+	$(BIN)/python tools/colab_check.py chapters
 
 build-book: $(NODE_STAMP)
 	@echo "== stage: book build (warnings are errors)"

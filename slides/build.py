@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "slides")]
 
+import myst  # noqa: E402
 import nbformat  # noqa: E402
 import offline_assets as assets  # noqa: E402
 from nbconvert import SlidesExporter  # noqa: E402
@@ -55,6 +56,7 @@ def build_deck(notebook: Path, site: Path, ex: SlidesExporter | None = None) -> 
     """Write the deck of one notebook; return its path and its number of slides."""
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["title"] = assets.notebook_title(nb, notebook.stem)
+    myst.convert_notebook(nb, notebook.parent)  # {cite}, {exercise}, {literalinclude}, ...
     body, _ = (ex or exporter()).from_notebook_node(
         nb, resources={"metadata": {"name": notebook.stem}}
     )
