@@ -155,18 +155,22 @@ def by_hand_markdown(row: int = HAND_ROW, decimals: int = 4) -> str:
         f"2. Scale by $1/\\sqrt{{d_k}} = 1/\\sqrt{{{d_k}}} = {1 / np.sqrt(d_k):.{decimals}f}$: "
         f"${_vec(s.scaled[row], decimals)}$"
     )
-    exps = ", ".join(f"e^{{{a:.2f}}} = {b:.{decimals}f}" for a, b in zip(s.scaled[row], s.exp[row]))
-    lines.append(f"3. Exponentials: ${exps}$")
+    lines.append("3. Exponentials:")
+    for j, (a, b) in enumerate(zip(s.scaled[row], s.exp[row])):
+        lines.append(f"   - key {j} ({TOKENS[j]}): $e^{{{a:.2f}}} = {b:.{decimals}f}$")
+    total = s.row_sums[row]
     lines.append(
-        f"4. Row sum: ${' + '.join(f'{b:.{decimals}f}' for b in s.exp[row])} = {s.row_sums[row]:.{decimals}f}$"
+        f"4. Row sum: ${' + '.join(f'{b:.{decimals}f}' for b in s.exp[row])} = {total:.{decimals}f}$"
     )
-    ws = ", ".join(f"{b:.{decimals}f}/{s.row_sums[row]:.{decimals}f} = {w:.{decimals}f}"
-                   for b, w in zip(s.exp[row], s.weights[row]))  # fmt: skip
-    lines.append(f"5. Weights: ${ws}$ (sum ${s.weights[row].sum():.{decimals}f}$)")
+    lines.append(f"5. Weights (they sum to ${s.weights[row].sum():.{decimals}f}$):")
+    for j, (b, w) in enumerate(zip(s.exp[row], s.weights[row])):
+        lines.append(
+            f"   - key {j} ({TOKENS[j]}): ${b:.{decimals}f} / {total:.{decimals}f} = {w:.{decimals}f}$"
+        )
     lines.append(f"6. Output $o_{{{row}}} = \\sum_j a_{{{row}j}} v_j$, one coordinate at a time:")
     for c in range(s.v.shape[1]):
         terms = " + ".join(
-            f"{w:.{decimals}f}\\cdot{_num(v)}" for w, v in zip(s.weights[row], s.v[:, c])
+            f"{w:.{decimals}f}{{\\cdot}}{_num(v)}" for w, v in zip(s.weights[row], s.v[:, c])
         )
         lines.append(f"   - coordinate {c}: ${terms} = {s.out[row, c]:.{decimals}f}$")
     return "\n".join(lines)
