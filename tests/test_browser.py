@@ -319,6 +319,7 @@ def test_deck_opens_with_its_slides_notes_and_math(notebook, visit):
     doc.wait_for_selector("body[data-deck-ready=true]", timeout=20000)
     total = doc.evaluate("() => window.courseDeck.getTotalSlides()")
     assert total == assets.expected_slide_count(nb)
+    assert doc.evaluate("() => window.courseDeck.hasPlugin('notes')"), "no speaker view (S)"
     notes = doc.locator(".reveal aside.notes").count()
     assert notes == assets.slide_types(nb).count("notes")
     doc.screenshot(path=_shot_name(deck))
@@ -363,3 +364,23 @@ def test_no_cdn_in_what_is_served():
             if re.search(r"""(?:src|href)=["'](?:https?:)?//""", tag) and "canonical" not in tag:
                 outside.append(f"{page.relative_to(SITE)}: {tag}")
     assert not outside, "\n".join(outside[:20])
+
+
+def test_a_deck_prints_one_page_per_slide(visit):
+    """reveal's print-pdf mode, as the instructor's guide describes it (first deck)."""
+    notebooks = assets.chapter_notebooks()
+    if not notebooks:
+        pytest.skip("no chapter notebook exists yet")
+    nb = nbformat.read(notebooks[0], as_version=4)
+    deck = f"{assets.DECKS_DIR}/{assets.deck_name(notebooks[0])}"
+    v = visit(width=1100, height=760)
+    v.page.goto(f"{v.server}{deck}?print-pdf", wait_until="load")
+    v.page.wait_for_selector("body[data-deck-ready=true]", timeout=20000)
+    v.page.wait_for_selector(".reveal .pdf-page", state="attached", timeout=20000)
+    assert v.page.evaluate("() => document.documentElement.classList.contains('print-pdf')")
+    pages = v.page.locator(".reveal .pdf-page").count()
+    assert pages >= assets.expected_slide_count(nb)
+    pdf = v.page.pdf(width="1100px", height="760px", print_background=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    (SHOTS / (Path(deck).stem + ".pdf")).write_bytes(pdf)
+    assert not v.problems, "\n".join(v.problems)
