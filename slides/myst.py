@@ -60,7 +60,24 @@ def bibliography(path: Path = ROOT / "references.bib") -> dict[str, str]:
     return labels
 
 
-def _role(match: re.Match) -> str:
+def _doc_title(target: str, notebook_dir: Path) -> str:
+    """The first heading of the page a {doc} role names (its path without suffix)."""
+    base = (notebook_dir / target.lstrip("/")).resolve()
+    for path in (base.with_suffix(".md"), base.with_suffix(".ipynb")):
+        if path.exists():
+            text = path.read_text(encoding="utf-8")
+            if path.suffix == ".ipynb":
+                import nbformat
+
+                cells = nbformat.reads(text, as_version=4).cells
+                text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+            heading = re.search(r"^#\s+(.+)$", text, flags=re.MULTILINE)
+            if heading:
+                return heading.group(1).strip()
+    return Path(target).name.replace("_", " ")
+
+
+def _role(match: re.Match, notebook_dir: Path = ROOT) -> str:
     name, text = match.group("name"), match.group("text")
     if name.startswith("cite"):
         keys = [k.strip() for k in text.split(",") if k.strip()]
@@ -70,7 +87,11 @@ def _role(match: re.Match) -> str:
     if name == "code":
         return f"`{text}`"
     titled = re.match(r"^(?P<title>.+?)\s*<[^>]+>$", text, re.DOTALL)
-    return titled.group("title") if titled else text.lstrip("~!")
+    if titled:
+        return titled.group("title")
+    if name == "doc":
+        return _doc_title(text, notebook_dir)
+    return text.lstrip("~!")
 
 
 def _options(body: str) -> tuple[dict[str, str], str]:
@@ -127,7 +148,7 @@ def convert(markdown: str, notebook_dir: Path) -> str:
     while previous != markdown:  # nested directives: outer fences are longer
         previous = markdown
         markdown = DIRECTIVE.sub(lambda m: _directive(m, notebook_dir), markdown)
-    return ROLE.sub(_role, markdown)
+    return ROLE.sub(lambda m: _role(m, notebook_dir), markdown)
 
 
 def convert_notebook(nb, notebook_dir: Path):

@@ -195,8 +195,9 @@ def test_page_loads_offline_with_math_and_widgets(page, visit):
     n_views = doc.locator(f'script[type="{WIDGET_VIEW}"]').count()
     has_state = doc.locator(f'script[type="{WIDGET_STATE}"]').count() > 0
     if has_state and n_views:
+        # The HTML manager renders each saved view into a div.widget-subarea.
         doc.wait_for_function(
-            f"() => document.querySelectorAll('.jupyter-widgets').length >= {n_views}",
+            f"() => document.querySelectorAll('.widget-subarea').length >= {n_views}",
             timeout=15000,
         )
     doc.screenshot(path=_shot_name(page))
@@ -209,7 +210,7 @@ def test_page_loads_offline_with_math_and_widgets(page, visit):
     assert "$$" not in text, f"{page}: raw $$ left on the page"
     assert "\\begin{" not in text, f"{page}: raw \\begin{{...}} left on the page"
     if has_state:
-        shown = doc.locator(".jupyter-widgets").count()
+        shown = doc.locator(".widget-subarea").count()
         assert shown >= n_views > 0, f"{page}: {n_views} saved widgets, {shown} rendered"
 
 
@@ -342,12 +343,23 @@ def test_deck_opens_with_its_slides_notes_and_math(notebook, visit):
     text = doc.evaluate(VISIBLE_TEXT)
     assert "$$" not in text, f"{deck}: raw $$ left on a slide"
     assert doc.locator("mjx-merror").count() == 0
-    if "widgets" in nb.metadata:
-        views = doc.locator(f'script[type="{WIDGET_VIEW}"]').count()
+    views = assets.widget_views(nb)
+    assert doc.locator(f'script[type="{WIDGET_VIEW}"]').count() == views
+    if views:
         doc.wait_for_function(
-            f"() => document.querySelectorAll('.jupyter-widgets').length >= {views}",
+            f"() => document.querySelectorAll('.widget-subarea').length >= {views}",
             timeout=15000,
         )
+        first = doc.locator(".widget-subarea").first
+        where = doc.evaluate(
+            "() => { const i = window.courseDeck.getIndices("
+            "document.querySelector('.widget-subarea').closest('section')); return [i.h, i.v || 0]; }"
+        )
+        doc.evaluate(f"() => window.courseDeck.slide({where[0]}, {where[1]})")
+        doc.wait_for_timeout(900)
+        box = first.bounding_box()
+        assert box and box["height"] > 10, f"{deck}: the saved widget is not visible"
+        doc.screenshot(path=_shot_name(deck.replace(".slides", ".first-widget.slides")))
     assert not v.problems, "\n".join(v.problems)
 
 

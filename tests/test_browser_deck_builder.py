@@ -87,6 +87,7 @@ def test_cdn_pattern_catches_a_cdn():
         ("{math}`x^2`", "$x^2$"),
         ("{doc}`the preface <../preface>`", "the preface"),
         ("{ref}`fig-x`", "fig-x"),
+        ("{doc}`practice/slides`", "The lecture decks"),
     ],
 )
 def test_roles_become_plain_text(source, expected):

@@ -103,13 +103,30 @@ def deck_name(notebook: Path) -> str:
     return f"{notebook.stem}.slides.html"
 
 
-def slide_types(nb) -> list[str]:
-    """The slide type of every cell that appears in the deck ("-" when unset)."""
+def deck_cells(nb) -> list[tuple[dict, str]]:
+    """(cell, slide type) for every cell that goes into the deck ("-" when the type is unset)."""
     return [
-        c.get("metadata", {}).get("slideshow", {}).get("slide_type", "-")
+        (c, c.get("metadata", {}).get("slideshow", {}).get("slide_type", "-"))
         for c in nb.cells
         if not set(c.get("metadata", {}).get("tags", [])) & set(REMOVED_CELL_TAGS)
     ]
+
+
+def slide_types(nb) -> list[str]:
+    """The slide type of every cell that appears in the deck."""
+    return [t for _, t in deck_cells(nb)]
+
+
+def widget_views(nb) -> int:
+    """Saved widget views a deck shows: outputs of visible cells that display a widget."""
+    if "application/vnd.jupyter.widget-state+json" not in nb.metadata.get("widgets", {}):
+        return 0
+    return sum(
+        "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+        for cell, kind in deck_cells(nb)
+        if kind != "skip" and "remove-output" not in cell.get("metadata", {}).get("tags", [])
+        for out in cell.get("outputs", [])
+    )
 
 
 def expected_slide_count(nb) -> int:
@@ -147,6 +164,10 @@ def _lecture_decks_directive():
         def run(self):
             import nbformat
 
+            # Re-read this page on every build: a notebook may have appeared or changed.
+            if not hasattr(self.env, "lecture_deck_pages"):
+                self.env.lecture_deck_pages = set()
+            self.env.lecture_deck_pages.add(self.env.docname)
             here = Path(self.env.app.outdir, self.env.docname).parent
             rows = []
             for path in chapter_notebooks(Path(self.env.srcdir)):
@@ -256,7 +277,12 @@ def _page_scripts(app, pagename, templatename, context, doctree) -> None:
     context["script_files"] = keep
 
 
+def _always_reread(app, env, added, changed, removed) -> list[str]:
+    return sorted(getattr(env, "lecture_deck_pages", set()) - set(removed))
+
+
 def setup(app):
+    app.connect("env-get-outdated", _always_reread)
     app.add_directive("lecture-decks", _lecture_decks_directive())
     app.connect("config-inited", _clean_console_defaults)
     app.connect("html-page-context", _page_scripts, priority=900)
