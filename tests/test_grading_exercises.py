@@ -58,6 +58,18 @@ def test_check_prints_pass_fail_points_and_hints(capsys):
     assert "[PASS]" in out and "[FAIL]" in out and "hint:" in out and "6 / 8 points" in out
 
 
+def test_check_warns_when_a_function_uses_attnlib(capsys):
+    from attnlib import grading
+    from attnlib.grading import check
+
+    def lazy(x, axis=-1):
+        return grading.get_exercise("softmax").oracles["softmax"](x, axis).numpy()
+
+    check("softmax", lazy)
+    out = capsys.readouterr().out
+    assert "8 / 8 points" in out and "grading" in out and "from attnlib: the instructor" in out
+
+
 def test_check_survives_a_hanging_or_exiting_function():
     import sys
     import time

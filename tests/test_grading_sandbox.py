@@ -150,6 +150,18 @@ def test_notebook_cells_magics_and_renamed_function(tmp_path):
     assert any("ZeroDivisionError" in n for n in result.exercises[0].notes)
 
 
+def test_attnlib_is_not_available_in_the_sandbox(tmp_path):
+    path = tmp_path / "01_softmax.py"
+    path.write_text(
+        "import attnlib\nfrom attnlib.grading import check\n# %%\n"
+        "from attnlib.scratch import softmax as library_softmax\n"
+        "def softmax(x, axis=-1):\n    return library_softmax(x, axis)\n"
+    )
+    result = grade_submission(path)
+    assert result.points == 0
+    assert any("attnlib is not available" in n for n in result.exercises[0].notes)
+
+
 def test_hidden_tests_from_an_instructor_directory(tmp_path):
     tests = tmp_path / "hidden"
     tests.mkdir()

@@ -8,6 +8,7 @@ grader, ``attn-grade``, runs submissions in a sandboxed subprocess instead.
 from __future__ import annotations
 
 import copy
+import inspect
 import signal
 import threading
 from collections.abc import Callable
@@ -65,9 +66,31 @@ def grade_functions(
     return score(ex, outputs)
 
 
+def library_names(fn: Callable) -> list[str]:
+    """Names ``fn`` uses that come from attnlib (the grader runs submissions without it)."""
+    try:
+        seen = inspect.getclosurevars(fn)
+    except TypeError:  # builtins, callable objects
+        return []
+    found = []
+    for name, obj in {**seen.globals, **seen.nonlocals}.items():
+        module = obj.__name__ if inspect.ismodule(obj) else getattr(obj, "__module__", None)
+        if isinstance(module, str) and (module == "attnlib" or module.startswith("attnlib.")):
+            found.append(name)
+    return found
+
+
 def check(exercise: str, *functions: Callable, timeout: float = 10.0, **named: Callable) -> None:
     """Print each public test's pass/fail, points and hints for ``functions``.
 
     Example: ``check("heads", split_heads, merge_heads)``.
     """
-    print(grade_functions(exercise, *functions, timeout=timeout, **named).text())
+    result = grade_functions(exercise, *functions, timeout=timeout, **named)
+    for fn in [*functions, *named.values()]:
+        used = library_names(fn)
+        if used:
+            result.notes.append(
+                f"{getattr(fn, '__name__', fn)} uses {', '.join(used)} from attnlib: the "
+                "instructor's grader runs without attnlib, so write it with NumPy only."
+            )
+    print(result.text())

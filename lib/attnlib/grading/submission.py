@@ -1,8 +1,9 @@
 """Read a submission (.ipynb or .py): its code cells, and which exercises it answers.
 
 Notebook cells are kept in order, except the setup cell and IPython-only lines (``%magic``,
-``!shell``); top-level ``check(...)`` calls and ``attnlib`` imports are dropped, because the
-grader, not the submission, runs the tests. A ``.py`` file is split at ``# %%`` markers so that
+``!shell``); top-level ``check(...)`` calls, ``import attnlib`` and ``from attnlib.grading import ...``
+lines are dropped, because the grader, not the submission, runs the tests. Any other import of
+``attnlib`` fails in the sandbox with a note: solutions are NumPy only. A ``.py`` file is split at ``# %%`` markers so that
 one broken cell does not hide the functions defined in the others.
 """
 
@@ -14,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DROP = re.compile(r"^(%|!|check\(|from attnlib|import attnlib)")
+DROP = re.compile(r"^(%|!|check\(|from attnlib\.grading import |import attnlib\s*$)")
 STEM = re.compile(r"^\d+_(\w+)$")
 
 
