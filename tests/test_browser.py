@@ -396,3 +396,38 @@ def test_a_deck_prints_one_page_per_slide(visit):
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     (SHOTS / (Path(deck).stem + ".pdf")).write_bytes(pdf)
     assert not v.problems, "\n".join(v.problems)
+
+
+def test_speaker_view_shows_the_notes(visit):
+    """Press S (reveal's notes plugin): a second window shows the current slide's notes."""
+    with_notes = [
+        p
+        for p in assets.chapter_notebooks()
+        if "notes" in assets.slide_types(nbformat.read(p, as_version=4))
+    ]
+    if not with_notes:
+        pytest.skip("no chapter notebook has speaker notes yet")
+    deck = f"{assets.DECKS_DIR}/{assets.deck_name(with_notes[0])}"
+    v = visit(width=1280, height=800)
+    v.open(deck)
+    v.page.wait_for_selector("body[data-deck-ready=true]", timeout=20000)
+    where, note = v.page.evaluate(
+        """() => { const a = document.querySelector('.reveal aside.notes');
+                   const i = window.courseDeck.getIndices(a.closest('section'));
+                   return [[i.h, i.v || 0], a.innerText.trim().slice(0, 40)]; }"""
+    )
+    with v.context.expect_page() as popup:
+        v.page.keyboard.press("s")
+    speaker = popup.value
+    speaker.wait_for_load_state("load")
+    v.page.evaluate(f"() => window.courseDeck.slide({where[0]}, {where[1]})")
+    notes = speaker.locator(".speaker-controls-notes")
+    notes.wait_for(timeout=15000)
+    speaker.wait_for_function(
+        "t => document.querySelector('.speaker-controls-notes').innerText.includes(t)",
+        arg=note.split("\n")[0][:30],
+        timeout=15000,
+    )
+    speaker.set_viewport_size({"width": 1280, "height": 800})
+    speaker.screenshot(path=_shot_name(deck.replace(".slides", ".speaker-view.slides")))
+    assert not v.problems, "\n".join(v.problems)
