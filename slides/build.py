@@ -46,7 +46,7 @@ def exporter() -> SlidesExporter:
     config.SlidesExporter.exclude_output_prompt = True
     # The book's own tags (myst-nb) mean the same in the deck.
     config.TagRemovePreprocessor.remove_cell_tags = set(assets.REMOVED_CELL_TAGS)
-    config.TagRemovePreprocessor.remove_input_tags = {"remove-input"}
+    config.TagRemovePreprocessor.remove_input_tags = {"remove-input", "hide-input"}
     config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output"}
     config.TagRemovePreprocessor.enabled = True
     return SlidesExporter(config=config)
