@@ -61,8 +61,9 @@ def plot(rows: list[dict], path: str | Path | None = None, causal: bool = False)
             ax.set_xscale("log", base=2)
             ax.set_xlabel("sequence length L = S")
             ax.grid(True, which="both", alpha=0.3)
-        axes[0, col].set_yscale("log")
-        axes[1, col].set_yscale("log")
+        for ax in axes[:, col]:  # log scale only where there is something positive to show
+            if any(y > 0 for line in ax.get_lines() for y in line.get_ydata() if y == y):
+                ax.set_yscale("log")
     device = ok[0]["device"] if ok else "?"
     fig.suptitle(f"Attention implementations on {device}")
     axes[0, 0].legend(fontsize=7, ncol=2)

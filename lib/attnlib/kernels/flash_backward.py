@@ -145,7 +145,11 @@ def dq_kernel(
     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,  # BLOCK_M must be a multiple of BLOCK_N
 ):
     # 1. My query block: q, dO, the stored log-sum-exp and δ stay in registers.
-    start_m = tl.program_id(0) * BLOCK_M
+    #    Causal: the last query blocks see the most keys, so they are launched first.
+    block = tl.program_id(0)
+    if IS_CAUSAL:
+        block = tl.num_programs(0) - 1 - block
+    start_m = block * BLOCK_M
     bh = tl.program_id(1).to(tl.int64)
     offs_m = start_m + tl.arange(0, BLOCK_M)  # (BLOCK_M,)
     q_offs = bh * L * HEAD_DIM + offs_m[:, None] * HEAD_DIM + tl.arange(0, HEAD_DIM)[None, :]

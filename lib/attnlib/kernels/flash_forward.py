@@ -68,7 +68,11 @@ def flash_forward_kernel(
     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,  # tile shape; BLOCK_M % BLOCK_N == 0
 ):
     # 1. Which tile is mine? Axis 0: a block of queries; axis 1: one (batch, head) pair.
-    start_m = tl.program_id(0) * BLOCK_M
+    #    Causal: the last query blocks see the most keys, so they are launched first.
+    block = tl.program_id(0)
+    if IS_CAUSAL:
+        block = tl.num_programs(0) - 1 - block
+    start_m = block * BLOCK_M
     bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B·H·L·D can exceed 2**31
     offs_m = start_m + tl.arange(0, BLOCK_M)  # (BLOCK_M,) query positions
     offs_d = tl.arange(0, HEAD_DIM)  # (D,)
