@@ -6,7 +6,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 export OMP_NUM_THREADS ?= 2
 
 .PHONY: venv book serve test lint unit grading nbval build-book execute stamp clean assets slides browser colab
@@ -30,11 +29,12 @@ $(NODE_STAMP): package.json package-lock.json
 
 assets: $(NODE_STAMP)
 
-## Chromium for the browser tests (Debian's; CI runs as root).
+## Chromium for the browser tests (Debian's; as root in CI, with sudo elsewhere).
 CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(CHROMIUM):
 	@echo "== installing chromium (apt-get)"
-	apt-get update -qq && apt-get install -y -qq chromium
+	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
 
 ## Build the HTML book from the stored notebook outputs (nothing is re-executed).
 book: $(STAMP) $(NODE_STAMP)
