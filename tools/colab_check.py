@@ -161,11 +161,12 @@ def stage(paths: list[Path], workdir: Path) -> dict[str, Path]:
 def check(paths: list[Path], workdir: Path) -> dict[str, dict]:
     """Run nbval over the staged copies with the clean environment, in one pytest."""
     copies = stage(paths, workdir)
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    # Colab's kernel: matplotlib's inline backend (no MPLBACKEND), nothing of ours on the path.
+    drop = {"PYTHONPATH", "VIRTUAL_ENV", "MPLBACKEND"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(
         COLAB_CHECK_NO_NETWORK="1",
         PATH=f"{VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}",
-        MPLBACKEND="Agg",
         PYTHONHASHSEED="0",
     )
     report = workdir / "junit.xml"
