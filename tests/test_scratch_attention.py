@@ -206,3 +206,15 @@ def test_no_keys_at_all_gives_zero_rows():
     q, k, v = np.ones((2, 3, 4)), np.ones((2, 0, 4)), np.ones((2, 0, 5))
     out, w = scaled_dot_product_attention(q, k, v, return_weights=True)
     assert out.shape == (2, 3, 5) and w.shape == (2, 3, 0) and np.all(out == 0)
+
+
+def test_softmax_propagates_nan_instead_of_hiding_it():
+    # A NaN score is a bug upstream; turning its row into zeros would hide it from the learner.
+    x = np.array([[0.0, np.nan, 1.0], [-np.inf, -np.inf, -np.inf], [0.0, 1.0, 2.0]])
+    p = softmax(x)
+    assert np.isnan(p[0]).all()
+    np.testing.assert_array_equal(p[1], np.zeros(3))
+    np.testing.assert_allclose(p[2].sum(), 1.0)
+    lp = log_softmax(x)
+    assert np.isnan(lp[0]).all()
+    assert np.isneginf(lp[1]).all()

@@ -30,12 +30,13 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
     Returns:
         Array of ``x``'s shape and dtype; rows along ``axis`` sum to 1, or are all 0 when the
-        row is entirely ``-inf``.
+        row is entirely ``-inf``. A row containing NaN stays NaN, so upstream bugs stay visible.
     """
     x = as_float_array("x", x)
     e = np.exp(x - _safe_max(x, axis))
     total = np.sum(e, axis=axis, keepdims=True)
-    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+    # total is 0 only for an all -inf row; a NaN anywhere in the row stays NaN (bugs stay visible).
+    return np.divide(e, total, out=np.zeros_like(e), where=total != 0)
 
 
 def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -53,5 +54,5 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     x = as_float_array("x", x)
     m = _safe_max(x, axis)
     total = np.sum(np.exp(x - m), axis=axis, keepdims=True)
-    log_total = np.log(np.where(total > 0, total, np.ones((), dtype=x.dtype)))
-    return np.where(total > 0, x - m - log_total, np.asarray(-np.inf, dtype=x.dtype))
+    log_total = np.log(np.where(total != 0, total, np.ones((), dtype=x.dtype)))
+    return np.where(total != 0, x - m - log_total, np.asarray(-np.inf, dtype=x.dtype))
