@@ -6,7 +6,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 export OMP_NUM_THREADS ?= 2
 
 .PHONY: venv book serve test lint unit grading nbval build-book execute stamp clean assets slides browser colab
