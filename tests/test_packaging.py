@@ -84,3 +84,39 @@ def test_every_notebook_starts_with_the_setup_cell():
     for path in notebooks.notebooks([str(ROOT / "chapters")]):
         nb = nbformat.read(path, as_version=4)
         assert nb.cells and nb.cells[0].source == expected, f"{path}: run `make stamp`"
+
+
+def test_speaker_notes_are_hidden_from_the_book():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import nbformat
+    import notebooks
+
+    for path in notebooks.notebooks([str(ROOT / "chapters")]):
+        nb = nbformat.read(path, as_version=4)
+        shown = [
+            i
+            for i, c in enumerate(nb.cells)
+            if notebooks.is_speaker_note(c) and notebooks.HIDE_TAG not in c.metadata.get("tags", [])
+        ]
+        assert not shown, f"{path}: speaker-notes cells {shown} would show in the book (make stamp)"
+
+
+def test_hide_speaker_notes_tags_only_notes_cells():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import nbformat
+    import notebooks
+
+    nb = nbformat.v4.new_notebook()
+    note = nbformat.v4.new_markdown_cell("say this")
+    note.metadata["slideshow"] = {"slide_type": "notes"}
+    slide = nbformat.v4.new_markdown_cell("# title")
+    slide.metadata["slideshow"] = {"slide_type": "slide"}
+    nb.cells = [note, slide]
+    assert notebooks.hide_speaker_notes(nb) is True
+    assert note.metadata["tags"] == ["remove-cell"]
+    assert "tags" not in slide.metadata
+    assert notebooks.hide_speaker_notes(nb) is False

@@ -1,7 +1,8 @@
 """Notebook housekeeping: the one command that produces stored outputs, and the setup cell.
 
     python tools/notebooks.py execute [PATH ...]   execute notebooks in place (stored outputs)
-    python tools/notebooks.py stamp [PATH ...]     rewrite each notebook's first cell (setup)
+    python tools/notebooks.py stamp [PATH ...]     rewrite each notebook's first cell (setup) and
+                                                   hide speaker notes from the book
     python tools/notebooks.py check [PATH ...]     fail if a first cell differs from the stamp
 
 The repository URL lives in one place, ``_config.yml`` (``repository.url``); the setup cell that
@@ -19,6 +20,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_TAG = "setup"
+HIDE_TAG = "remove-cell"  # Jupyter Book drops these cells; the slide decks keep speaker notes.
 
 
 def repository_url() -> str:
@@ -48,20 +50,38 @@ def notebooks(paths: list[str]) -> list[Path]:
     return found
 
 
+def is_speaker_note(cell) -> bool:
+    return cell.metadata.get("slideshow", {}).get("slide_type") == "notes"
+
+
+def hide_speaker_notes(nb) -> bool:
+    """Tag every speaker-notes cell so the book hides it (the decks show it in speaker view)."""
+    changed = False
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if is_speaker_note(cell) and HIDE_TAG not in tags:
+            cell.metadata["tags"] = [*tags, HIDE_TAG]
+            changed = True
+    return changed
+
+
 def stamp(path: Path) -> bool:
     nb = nbformat.read(path, as_version=4)
+    changed = hide_speaker_notes(nb)
     cell = nb.cells[0] if nb.cells else None
     if cell is not None and cell.cell_type == "code" and SETUP_TAG in cell.metadata.get("tags", []):
-        if cell.source == setup_source():
-            return False
-        cell.source = setup_source()
+        if cell.source != setup_source():
+            cell.source = setup_source()
+            changed = True
     else:
         new = nbformat.v4.new_code_cell(setup_source())
         new.metadata["tags"] = [SETUP_TAG]
         new.metadata["slideshow"] = {"slide_type": "skip"}
         nb.cells.insert(0, new)
-    nbformat.write(nb, path)
-    return True
+        changed = True
+    if changed:
+        nbformat.write(nb, path)
+    return changed
 
 
 def execute(path: Path) -> float:
@@ -92,6 +112,9 @@ def main(argv: list[str]) -> int:
             nb = nbformat.read(path, as_version=4)
             if not nb.cells or nb.cells[0].source != setup_source():
                 print(f"{path}: first cell is not the setup cell (run `make stamp`)")
+                bad += 1
+            if hide_speaker_notes(nb):
+                print(f"{path}: speaker notes would show in the book (run `make stamp`)")
                 bad += 1
     return 1 if bad else 0
 
