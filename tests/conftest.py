@@ -39,3 +39,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_sep("-", "max abs error per oracle case")
         for label, err in sorted(ORACLE_ERRORS.items()):
             terminalreporter.write_line(f"{err:10.2e}  {label}")
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny tensors run fastest on one thread (and do not stall when the CPU is shared)."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

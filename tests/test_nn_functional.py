@@ -10,29 +10,7 @@ import torch.nn.functional as F
 from attnlib.nn import causal_mask, scaled_dot_product_attention
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-NO_CUDA = not torch.cuda.is_available()
-DEVICES = [
-    "cpu",
-    pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(NO_CUDA, reason="needs CUDA")]),
-]
-F64 = torch.float64
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors run fastest on one thread (and do not stall when the CPU is shared)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def assert_same(actual, expected, atol=1e-10):
-    """Shape, then dtype, then values."""
-    assert actual.shape == expected.shape, (actual.shape, expected.shape)
-    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
-    torch.testing.assert_close(actual, expected, atol=atol, rtol=0)
+from torch_helpers import DEVICES, F64, assert_same
 
 
 def qkv(B=2, H=3, L=5, S=7, D=4, Dv=6, dtype=F64, device="cpu", seed=0):

@@ -12,16 +12,6 @@ import pytest
 import torch
 from attnlib.nn import CausalLM, KVCache, MultiHeadAttention, Seq2SeqTransformer
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors run fastest on one thread (and do not stall when the CPU is shared)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 CONFIGS = {
     "mha-learned": dict(positional="learned"),
     "gqa-rope": dict(positional="rope", num_kv_heads=2),

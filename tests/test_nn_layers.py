@@ -5,24 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from attnlib.nn import TransformerDecoderLayer, TransformerEncoderLayer
-
-F64 = torch.float64
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors run fastest on one thread (and do not stall when the CPU is shared)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def assert_same(actual, expected, atol=1e-10):
-    """Shape, then dtype, then values."""
-    assert actual.shape == expected.shape, (actual.shape, expected.shape)
-    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
-    torch.testing.assert_close(actual, expected, atol=atol, rtol=0)
+from torch_helpers import F64, assert_same
 
 
 def randomize(module):

@@ -7,29 +7,7 @@ import re
 import pytest
 import torch
 from attnlib.nn import KVCache, MultiHeadAttention
-
-F64 = torch.float64
-NO_CUDA = not torch.cuda.is_available()
-DEVICES = [
-    "cpu",
-    pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(NO_CUDA, reason="needs CUDA")]),
-]
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors run fastest on one thread (and do not stall when the CPU is shared)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def assert_same(actual, expected, atol=1e-10):
-    """Shape, then dtype, then values."""
-    assert actual.shape == expected.shape, (actual.shape, expected.shape)
-    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
-    torch.testing.assert_close(actual, expected, atol=atol, rtol=0)
+from torch_helpers import DEVICES, F64, assert_same
 
 
 def pair(E=16, H=4, seed=0, device="cpu", **kw):

@@ -7,15 +7,6 @@ import torch
 from attnlib.nn import CausalLM, EncoderClassifier, Seq2SeqTransformer, VisionTransformer, patchify
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors run fastest on one thread (and do not stall when the CPU is shared)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def test_causal_lm_shapes_attention_and_causality():
     torch.manual_seed(0)
     model = CausalLM(vocab_size=20, d_model=32, num_heads=4, num_layers=2, max_len=16).eval()

@@ -20,15 +20,6 @@ from attnlib.nn import (
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors run fastest on one thread (and do not stall when the CPU is shared)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def assert_same(ours: torch.Tensor, theirs: np.ndarray, atol: float = 1e-10) -> None:
     """Shape, then dtype, then values."""
     assert tuple(ours.shape) == theirs.shape, (tuple(ours.shape), theirs.shape)
