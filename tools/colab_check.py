@@ -21,6 +21,8 @@ Prints one line per notebook (cells passed/failed, seconds) and exits non-zero o
 from __future__ import annotations
 
 import argparse
+import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
@@ -126,6 +128,14 @@ def clean_env(wheel: Path) -> None:
         if VENV.exists():
             shutil.rmtree(VENV)
         run([sys.executable, "-m", "venv", str(VENV)])
+        inside = subprocess.run(
+            [str(python()), "-c", "import sys; print(sys.prefix != sys.base_prefix)"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        if inside != "True":
+            raise RuntimeError(f"{VENV} is not a working virtual environment")
         run([*pip, f"{wheel}[kernels]", *COLAB_RUNTIME])
         site = subprocess.run(
             [str(python()), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -214,9 +224,13 @@ def main(argv: list[str] | None = None) -> int:
         print("no notebook to check")
         return 0
     t0 = time.perf_counter()
-    clean_env(build_wheel())
-    with tempfile.TemporaryDirectory(prefix="colab-check-") as tmp:
-        results = check(paths, Path(tmp))
+    # One run at a time per checkout: a second run would rebuild the environment under the first.
+    key = hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"colab-check-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        clean_env(build_wheel())
+        with tempfile.TemporaryDirectory(prefix="colab-check-") as tmp:
+            results = check(paths, Path(tmp))
     print(f"\nColab fidelity + nbval ({time.perf_counter() - t0:.0f} s in all):")
     failed = 0
     for name, row in results.items():
