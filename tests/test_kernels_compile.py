@@ -1,7 +1,9 @@
 """The Triton kernels compile ahead of time for a Hopper GPU (sm_90), with no GPU present.
 
 Runs in a subprocess with ``TRITON_INTERPRET=0``: in this process ``import attnlib`` switched
-Triton to its interpreter, whose kernels cannot be compiled.
+Triton to its interpreter, whose kernels cannot be compiled. Besides "it builds", checks what
+makes the kernels fast on a Hopper GPU: tensor-core instructions (wgmma), pipelined loads
+(cp.async), shared memory within the H100's limit and no register spills (``ptxas -v``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.skipif(not triton_available(), reason="Triton is not in
 
 SCRIPT = """
 import json
-from attnlib.kernels.compile_ahead import H100_SHARED_MEMORY, compile_kernel
+from attnlib.kernels.compile_ahead import H100_SHARED_MEMORY, compile_kernel, register_usage
 rows = []
 for which in ["forward", "dk_dv", "dq", "delta"]:
     for dtype in ["fp16", "bf16"]:
@@ -32,6 +34,7 @@ for which in ["forward", "dk_dv", "dq", "delta"]:
                     "wgmma": "wgmma.mma_async" in ptx, "mma": ".mma" in ptx or "mma." in ptx,
                     "cubin": len(k.asm["cubin"]), "shared": k.metadata.shared,
                     "fits": k.metadata.shared <= H100_SHARED_MEMORY,
+                    "async_copies": ptx.count("cp.async"), **register_usage(k, 90),
                 })
 print(json.dumps(rows))
 """
@@ -49,5 +52,7 @@ def test_kernels_compile_for_sm90(tmp_path):
         assert row["target"].startswith("sm_90"), row
         assert row["cubin"] > 1000, row
         assert row["fits"], row
-        if row["kernel"] != "delta":  # the matrix products run on Hopper tensor cores
-            assert row["wgmma"] or row["mma"], row
+        assert row["spill_bytes"] == 0, row  # no registers spilled to local memory
+        if row["kernel"] != "delta":
+            assert row["wgmma"], row  # the matrix products run on Hopper tensor cores
+            assert row["async_copies"] > 0, row  # loads are software-pipelined (cp.async)

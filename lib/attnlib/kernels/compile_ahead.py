@@ -11,6 +11,10 @@ Run it without ``TRITON_INTERPRET=1`` (interpreted kernels cannot be compiled):
 from __future__ import annotations
 
 import itertools
+import os
+import re
+import subprocess
+import tempfile
 
 import triton
 from triton.backends.compiler import GPUTarget
@@ -19,11 +23,11 @@ from triton.compiler import ASTSource
 from .flash_backward import delta_kernel, dk_dv_kernel, dq_kernel
 from .flash_forward import flash_forward_kernel
 
-# One representative tile shape per kernel (the autotuner's first choice on a GPU).
+# One representative tile shape per kernel among the autotuner's candidates: (tile, warps, stages).
 TILES = {
     "forward": ({"BLOCK_M": 128, "BLOCK_N": 64}, 8, 3),
-    "dk_dv": ({"BLOCK_M": 32, "BLOCK_N": 128}, 4, 3),
-    "dq": ({"BLOCK_M": 128, "BLOCK_N": 32}, 4, 3),
+    "dk_dv": ({"BLOCK_M": 32, "BLOCK_N": 128}, 8, 3),
+    "dq": ({"BLOCK_M": 128, "BLOCK_N": 32}, 8, 3),
 }
 H100_SHARED_MEMORY = 232448  # bytes a block may use on sm_90 (227 KiB)
 
@@ -74,9 +78,34 @@ def compile_kernel(
         raise ValueError(f"unknown kernel {which!r}: use forward, dk_dv, dq or delta")
     constexprs = flags | tile
     signature = sig | dict.fromkeys(constexprs, "constexpr")
-    source = ASTSource(fn=fn, signature=signature, constexprs=constexprs)
+    # What the JIT assumes at run time for torch tensors (16-byte aligned) and lengths that are
+    # multiples of 16. Without these hints loads cannot be vectorised or pipelined (cp.async).
+    aligned = [n for n, t in sig.items() if t.startswith("*") or n in ("L", "S")]
+    attrs = {(fn.arg_names.index(n),): [["tt.divisibility", 16]] for n in aligned}
+    source = ASTSource(fn=fn, signature=signature, constexprs=constexprs, attrs=attrs)
     target = GPUTarget("cuda", arch, 64)
     return triton.compile(source, target=target, options={"num_warps": warps, "num_stages": stages})
+
+
+def register_usage(kernel, arch: int = 90) -> dict[str, int]:
+    """Registers per thread and spilled bytes of a compiled kernel, as ``ptxas -v`` reports them.
+
+    Spills (registers that overflow to slow local memory) are the usual sign of a tile shape too
+    large for the head dim.
+    """
+    ptxas = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
+    with tempfile.TemporaryDirectory() as tmp:
+        ptx = os.path.join(tmp, "kernel.ptx")
+        with open(ptx, "w") as f:
+            f.write(kernel.asm["ptx"])
+        report = subprocess.run(
+            [ptxas, f"-arch=sm_{arch}a", "-v", ptx, "-o", os.devnull],
+            capture_output=True, text=True, check=True,
+        ).stderr  # fmt: skip
+    return {
+        "registers": int(re.findall(r"Used (\d+) registers", report)[-1]),
+        "spill_bytes": int(re.findall(r"(\d+) bytes spill stores", report)[-1]),
+    }
 
 
 def compile_all(arch: int = 90) -> list[tuple[str, str, int, bool, int, int]]:
