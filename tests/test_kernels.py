@@ -56,6 +56,12 @@ def test_float16_matches_float32_sdpa(close, L, S, D, causal):
     _compare(close, 1, 2, L, S, D, torch.float16, causal)
 
 
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("L,S", [(1, 40), (40, 1), (1, 1), (17, 33)])
+def test_edge_lengths(close, L, S, causal):
+    _compare(close, 1, 2, L, S, 16, torch.float32, causal)
+
+
 @pytest.mark.parametrize("D", [8, 24, 40, 80, 128])
 def test_head_dims_are_padded_to_a_power_of_two(close, D):
     _compare(close, 1, 2, 40, 40, D, torch.float32, causal=True)
