@@ -36,8 +36,10 @@ def autocast(
 ) -> contextlib.AbstractContextManager:
     """``torch.autocast`` for ``device`` with :func:`amp_dtype` unless ``dtype`` is given.
 
-    Inside it, matrix products (linear layers, attention) run in half precision while
-    reductions such as softmax and LayerNorm stay in float32::
+    Inside it, matrix products (linear layers, attention) run in half precision. Which other ops
+    are promoted to float32 depends on the device's autocast op lists: on CUDA, softmax and
+    LayerNorm run in float32; on the CPU (torch 2.13) softmax stays in bfloat16, so compare CPU
+    and GPU numbers with care (the chapter "PyTorch on the GPU" measures it)::
 
         with autocast("cpu"):
             logits = model(tokens)
