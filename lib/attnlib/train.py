@@ -72,7 +72,7 @@ def fit(
         optimizer, lambda s: warmup_cosine(s, steps, warmup)
     )
     history: dict[str, list[float]] = {"step": [], "loss": [], "eval_step": [], "eval": []}
-    bar = tqdm(range(steps), desc=desc, disable=not progress, file=sys.stdout, mininterval=2.0)
+    bar = tqdm(range(steps), desc=desc, disable=not progress, file=sys.stdout, mininterval=10.0)
     for step in bar:
         model.train()
         loss = loss_fn(model, get_batch(generator))
