@@ -57,6 +57,12 @@ def build_deck(notebook: Path, site: Path, ex: SlidesExporter | None = None) -> 
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["title"] = assets.notebook_title(nb, notebook.stem)
     myst.convert_notebook(nb, notebook.parent)  # {cite}, {exercise}, {literalinclude}, ...
+    # Speaker notes belong in the deck even when the book hides them (tag remove-cell).
+    for cell in nb.cells:
+        if assets.in_deck(cell) and "tags" in cell.get("metadata", {}):
+            cell.metadata.tags = [
+                t for t in cell.metadata.tags if t not in assets.REMOVED_CELL_TAGS
+            ]
     body, _ = (ex or exporter()).from_notebook_node(
         nb, resources={"metadata": {"name": notebook.stem}}
     )

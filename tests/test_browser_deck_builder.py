@@ -54,6 +54,17 @@ def test_setup_and_removed_cells_do_not_count():
     assert assets.expected_slide_count(nb) == 1
 
 
+def test_notes_hidden_from_the_book_stay_in_the_deck(tmp_path):
+    nb = _nb(("md", "slide", "# A"), ("md", "notes", "Say this."), ("md", "slide", "# B"))
+    nb.cells[1].metadata["tags"] = ["remove-cell"]  # the book hides the notes
+    assert assets.slide_types(nb).count("notes") == 1
+    path = tmp_path / "notes.ipynb"
+    nbformat.write(nb, path)
+    out, count = build.build_deck(path, tmp_path / "site")
+    html = out.read_text()
+    assert count == 2 and html.count('<aside class="notes">') == 1 and "Say this." in html
+
+
 def test_built_deck_has_the_counted_sections_notes_and_no_cdn(tmp_path):
     nb = _nb(
         ("md", "slide", "# Deck\n\n$$a^2 + b^2 = c^2$$"),

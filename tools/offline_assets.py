@@ -103,13 +103,19 @@ def deck_name(notebook: Path) -> str:
     return f"{notebook.stem}.slides.html"
 
 
+def _slide_type(cell) -> str:
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-")
+
+
+def in_deck(cell) -> bool:
+    """Speaker notes always go into the deck (the book may hide them with remove-cell)."""
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    return _slide_type(cell) == "notes" or not tags & set(REMOVED_CELL_TAGS)
+
+
 def deck_cells(nb) -> list[tuple[dict, str]]:
     """(cell, slide type) for every cell that goes into the deck ("-" when the type is unset)."""
-    return [
-        (c, c.get("metadata", {}).get("slideshow", {}).get("slide_type", "-"))
-        for c in nb.cells
-        if not set(c.get("metadata", {}).get("tags", [])) & set(REMOVED_CELL_TAGS)
-    ]
+    return [(c, _slide_type(c)) for c in nb.cells if in_deck(c)]
 
 
 def slide_types(nb) -> list[str]:
