@@ -36,6 +36,12 @@ $(CHROMIUM):
 	@echo "== installing chromium (apt-get)"
 	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
 
+## A CJK font, so screenshots show the Chinese terms instead of empty boxes.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+$(CJK_FONT):
+	@echo "== installing fonts-noto-cjk (apt-get)"
+	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-noto-cjk
+
 ## Build the HTML book from the stored notebook outputs (nothing is re-executed).
 book: $(STAMP) $(NODE_STAMP)
 	$(BIN)/jupyter-book build . -n --keep-going
@@ -90,7 +96,7 @@ slides: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python slides/build.py
 
 ## The built book and decks in headless Chromium, offline; screenshots in screenshots/.
-browser: $(STAMP) $(CHROMIUM)
+browser: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	@echo "== stage: browser tests (screenshots in screenshots/)"
 	$(BIN)/python -m pytest tests -m browser -q -p no:cacheprovider --durations=5
 
