@@ -84,6 +84,7 @@ def test_every_notebook_starts_with_the_setup_cell():
     for path in notebooks.notebooks([str(ROOT / "chapters")]):
         nb = nbformat.read(path, as_version=4)
         assert nb.cells and nb.cells[0].source == expected, f"{path}: run `make stamp`"
+        assert nb.cells[0].metadata.get("tags") == notebooks.SETUP_TAGS, f"{path}: run `make stamp`"
 
 
 def test_speaker_notes_are_hidden_from_the_book():

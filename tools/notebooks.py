@@ -21,6 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_TAG = "setup"
 HIDE_TAG = "remove-cell"  # Jupyter Book drops these cells; the slide decks keep speaker notes.
+SETUP_TAGS = [SETUP_TAG, HIDE_TAG]
 
 
 def repository_url() -> str:
@@ -74,10 +75,13 @@ def stamp(path: Path) -> bool:
             cell.source = setup_source()
             changed = True
     else:
-        new = nbformat.v4.new_code_cell(setup_source())
-        new.metadata["tags"] = [SETUP_TAG]
-        new.metadata["slideshow"] = {"slide_type": "skip"}
-        nb.cells.insert(0, new)
+        cell = nbformat.v4.new_code_cell(setup_source())
+        cell.metadata["slideshow"] = {"slide_type": "skip"}
+        nb.cells.insert(0, cell)
+        changed = True
+    # The setup cell runs in Colab and locally; the book and the decks leave it out.
+    if cell.metadata.get("tags") != SETUP_TAGS:
+        cell.metadata["tags"] = list(SETUP_TAGS)
         changed = True
     if changed:
         nbformat.write(nb, path)
@@ -110,7 +114,12 @@ def main(argv: list[str]) -> int:
             print(f"{path}: {'stamped' if stamp(path) else 'unchanged'}")
         else:
             nb = nbformat.read(path, as_version=4)
-            if not nb.cells or nb.cells[0].source != setup_source():
+            first = nb.cells[0] if nb.cells else None
+            if (
+                first is None
+                or first.source != setup_source()
+                or first.metadata.get("tags") != SETUP_TAGS
+            ):
                 print(f"{path}: first cell is not the setup cell (run `make stamp`)")
                 bad += 1
             if hide_speaker_notes(nb):
