@@ -30,7 +30,8 @@ $(NODE_STAMP): package.json package-lock.json
 assets: $(NODE_STAMP)
 
 ## Chromium for the browser tests (Debian's; as root in CI, with sudo elsewhere).
-CHROMIUM := /usr/bin/chromium
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(CHROMIUM):
 	@echo "== installing chromium (apt-get)"
