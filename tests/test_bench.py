@@ -113,3 +113,13 @@ def test_gpu_sweep_smoke():
     rows = run_sweep(sweep, progress=False)
     triton_rows = [r for r in rows if r["method"] == "triton" and r["status"] == "ok"]
     assert len(triton_rows) == 4 and all(r["tflops"] > 1 for r in triton_rows)
+
+
+def test_best_time_is_the_fastest_call():
+    import time
+
+    from attnlib.bench import best_time
+
+    delays = iter([0.06, 0.02, 0.04])
+    t = best_time(lambda: time.sleep(next(delays)), repeat=3)
+    assert 0.02 <= t < 0.04  # the fastest of the three, not the first, last or mean

@@ -77,6 +77,28 @@ def _peak_bytes_cuda(fn: Callable[[], object]) -> float:
     return float(torch.cuda.max_memory_allocated() - before)
 
 
+def best_time(fn: Callable[[], object], repeat: int = 5, device: str = "cpu") -> float:
+    """Fastest wall time of ``fn()``, in seconds, over ``repeat`` calls.
+
+    On CUDA the call is timed with CUDA events (kernels run asynchronously, so a wall clock
+    around the launch would time only the launch).
+    """
+    times = []
+    for _ in range(repeat):
+        if device == "cuda":
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            end.record()
+            torch.cuda.synchronize()
+            times.append(start.elapsed_time(end) / 1e3)
+        else:
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    return min(times)
+
+
 def measure(
     fn: Callable[[], object],
     device: str = "cpu",
@@ -105,17 +127,4 @@ def measure(
         peak = _peak_bytes_cuda(probe)
     else:
         peak = _peak_bytes_tracemalloc(probe) if memory == "tracemalloc" else _peak_bytes_rss(probe)
-    times = []
-    for _ in range(repeat):
-        if device == "cuda":
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            fn()
-            end.record()
-            torch.cuda.synchronize()
-            times.append(start.elapsed_time(end) / 1e3)
-        else:
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-    return {"time_s": min(times), "peak_bytes": peak}
+    return {"time_s": best_time(fn, repeat, device), "peak_bytes": peak}
