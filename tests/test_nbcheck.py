@@ -129,3 +129,13 @@ def test_chapter_declarations_are_well_formed(path):
             continue
         nbcheck.Tolerance.of(c)  # raises on a malformed declaration
         assert "NBVAL_" not in "".join(c["source"]), "test markers are cell tags, not comments"
+
+
+def test_a_glued_value_is_compared_like_a_printed_one():
+    def glued(text: str, tolerance: dict | None = None) -> dict:
+        c = cell("", tolerance)
+        c["outputs"] = [nbformat.v4.new_output("display_data", data={nbcheck.GLUED_TEXT: text})]
+        return c
+
+    assert nbcheck.compare_cell(glued("0.986", ACC), glued("0.98"), SANE) is None
+    assert nbcheck.compare_cell(glued("0.986"), glued("0.98"), SANE)

@@ -14,8 +14,8 @@ Two kinds of output, declared per code cell:
 
 Cell tags: ``nbval-ignore-output`` runs the cell but compares nothing (timings only: a number the
 prose relies on never hides here), ``nbval-skip`` does not run it, ``raises-exception`` expects an
-error. Compared: text/plain of results and displays (glued values included), stdout and stderr
-streams, error names. Images, HTML and widget views are not compared.
+error. Compared: text/plain of results and displays, glued values (``attnlib.glue``), stdout and
+stderr streams, error names. Images, HTML and widget views are not compared.
 
 Runs in the environment it is started with (the Colab-like ``.venv-colab`` in ``make nbval``);
 needs only nbformat and nbclient. Prints one line per failing cell and exits 1 on any failure.
@@ -37,6 +37,7 @@ IGNORE_TAG = "nbval-ignore-output"
 SKIP_TAG = "nbval-skip"
 RAISES_TAG = "raises-exception"
 TOLERANCE_KEY = "tolerance"
+GLUED_TEXT = "application/papermill.record/text/plain"  # attnlib.glue / myst-nb glue
 
 # A number as printed: 12  -3.5  1,234  2.5e-07  .5  12ms  (not the digits of a name: fp32, L2).
 NUMBER = re.compile(
@@ -132,8 +133,9 @@ def output_texts(cell: dict) -> list[str]:
         if kind == "stream":
             texts.append(f"[{out.get('name')}] {_text(out.get('text', ''))}")
         elif kind in {"execute_result", "display_data"}:
-            if "text/plain" in out.get("data", {}):
-                texts.append(f"[{kind}] {_text(out['data']['text/plain'])}")
+            for key in ("text/plain", GLUED_TEXT):  # a glued value is compared like a print
+                if key in out.get("data", {}):
+                    texts.append(f"[{kind}] {_text(out['data'][key])}")
         elif kind == "error":
             texts.append(f"[error] {out.get('ename')}")
     return texts
