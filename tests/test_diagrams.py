@@ -73,6 +73,9 @@ CASES = {
                         ["(2, 3, 1, 5)", "(2, 3, 3, 5)"]),
     "mqa_gqa_sharing": (lambda: {"embed_dim": 24, "num_heads": 6, "kv_heads": (6, 3, 1)},
                         ["W_k (24, 24)", "W_k (12, 24)", "W_k (4, 24)", "K+V/token: 2·1·4 = 8"]),
+    "sinusoidal_encodings": (lambda: {"L": 20, "E": 12}, ["(20, 12)", "E = 12"]),
+    "rope_pairs": (lambda: {"x": r(7, 6)}, ["x (7, 6)", "features (4, 5)", "m = 6"]),
+    "alibi_grid": (lambda: {"num_heads": 2, "L": 7}, ["alibi_bias(2, 7)", "(2, 7, 7)", "m = 0.0625"]),
 }  # fmt: skip
 
 

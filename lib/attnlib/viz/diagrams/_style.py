@@ -159,7 +159,7 @@ def heatmap(ax, values, title="", xlabels=None, ylabels=None, annotate=True, fmt
         mid = lo + 0.6 * (hi - lo)
         for i in range(rows):
             for j in range(cols):
-                v = a[i, j]
+                v = 0.0 if a[i, j] == 0 else a[i, j]  # no "-0.00"
                 text = "−∞" if v == -np.inf else fmt.format(v)
                 colour = "black" if (not np.isfinite(v) or v > mid) else "white"
                 ax.text(j, i, text, ha="center", va="center", fontsize=SMALL, color=colour)
