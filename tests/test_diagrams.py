@@ -76,6 +76,12 @@ CASES = {
     "sinusoidal_encodings": (lambda: {"L": 20, "E": 12}, ["(20, 12)", "E = 12"]),
     "rope_pairs": (lambda: {"x": r(7, 6)}, ["x (7, 6)", "features (4, 5)", "m = 6"]),
     "alibi_grid": (lambda: {"num_heads": 2, "L": 7}, ["alibi_bias(2, 7)", "(2, 7, 7)", "m = 0.0625"]),
+    "transformer_block": (lambda: {"embed_dim": 12, "num_heads": 3, "ff_dim": 20, "L": 7},
+                          ["x (1, 7, 12)", "y (1, 7, 12)", "FFN (12, 20)·(20, 12)", "H = 3"]),
+    "encoder_decoder": (lambda: {"src_len": 7, "tgt_len": 3, "embed_dim": 6, "num_heads": 3},
+                        ["memory (1, 7, 6)", "out (1, 3, 6)", "(1, 3, 3, 7)"]),
+    "backward_graph": (lambda: {"q": r(2, 5), "k": r(3, 5), "v": r(3, 7), "dout": r(2, 7)},
+                       ["Q (2, 5)", "(2, 3)", "dV = Pᵀ dO\n(3, 7)", "dK = dSᵀQ/√D\n(3, 5)"]),
 }  # fmt: skip
 
 

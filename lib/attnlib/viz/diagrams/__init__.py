@@ -12,6 +12,7 @@ from attnlib.viz.diagrams.basics import (
     rnn_bottleneck,
     soft_lookup,
 )
+from attnlib.viz.diagrams.blocks import backward_graph, encoder_decoder, transformer_block
 from attnlib.viz.diagrams.computation import attention_pipeline, softmax_saturation
 from attnlib.viz.diagrams.heads import kv_cache_growth, mqa_gqa_sharing, multihead_split_merge
 from attnlib.viz.diagrams.masks import mask_grids
@@ -22,7 +23,8 @@ DIAGRAMS = {
     f.__name__: f
     for f in (soft_lookup, rnn_bottleneck, additive_vs_dot, qkv_projections, attention_pipeline,
               softmax_saturation, mask_grids, multihead_split_merge, kv_cache_growth,
-              mqa_gqa_sharing, sinusoidal_encodings, rope_pairs, alibi_grid)
+              mqa_gqa_sharing, sinusoidal_encodings, rope_pairs, alibi_grid,
+              transformer_block, encoder_decoder, backward_graph)
 }  # fmt: skip
 
 __all__ = ["CMAP", "COLORS", "DIAGRAMS", "save", "show", "to_svg", *DIAGRAMS]
