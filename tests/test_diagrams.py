@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from attnlib.scratch import causal_mask, lengths_to_mask
+from attnlib.scratch import causal_mask, lengths_to_mask, softmax
 from attnlib.viz import diagrams
 from matplotlib.text import Text
 
@@ -82,6 +82,11 @@ CASES = {
                         ["memory (1, 7, 6)", "out (1, 3, 6)", "(1, 3, 3, 7)"]),
     "backward_graph": (lambda: {"q": r(2, 5), "k": r(3, 5), "v": r(3, 7), "dout": r(2, 7)},
                        ["Q (2, 5)", "(2, 3)", "dV = Pᵀ dO\n(3, 7)", "dK = dSᵀQ/√D\n(3, 5)"]),
+    "flash_tiles": (lambda: {"L": 6, "S": 10, "block_q": 3, "block_k": 4, "is_causal": False,
+                             "head_dim": 5},
+                    ["(6, 10): 6 tiles", "(3, 4)", "Q tile (3, 5)", "K, V tile (4, 5)", "acc (3, 5)"]),
+    "online_softmax_trace": (lambda: {"scores": r(7), "values": r(7, 3), "block": 3},
+                             ["scores (7,)", "values (7, 3)", "3 blocks of 3", "6–6"]),
 }  # fmt: skip
 
 
@@ -139,3 +144,16 @@ def test_show_and_save_write_crisp_files(tmp_path):
     assert diagrams.save(fig, tmp_path / "a.svg").read_text().count("<svg") == 1
     with pytest.raises(ValueError, match=".pdf"):
         diagrams.save(fig, tmp_path / "a.pdf")
+
+
+def test_online_softmax_states_end_at_the_softmax_weighted_sum():
+    s, v = r(9) * 3, r(9, 2)
+    states = diagrams.online_softmax_states(s, v, block=4)
+    assert [st["keys"] for st in states] == [(0, 4), (4, 8), (8, 9)]
+    np.testing.assert_allclose(states[-1]["out"], softmax(s) @ v, rtol=1e-12)
+    np.testing.assert_allclose(states[-1]["l"], np.exp(s - s.max()).sum(), rtol=1e-12)
+    for before, after in zip(states, states[1:]):
+        assert after["m_old"] == before["m"]
+        np.testing.assert_allclose(after["alpha"], np.exp(before["m"] - after["m"]))
+    with pytest.raises(ValueError, match=r"\(9,\) and \(8, 2\)"):
+        diagrams.online_softmax_states(s, v[:8], block=4)

@@ -14,6 +14,7 @@ from attnlib.viz.diagrams.basics import (
 )
 from attnlib.viz.diagrams.blocks import backward_graph, encoder_decoder, transformer_block
 from attnlib.viz.diagrams.computation import attention_pipeline, softmax_saturation
+from attnlib.viz.diagrams.flash import flash_tiles, online_softmax_states, online_softmax_trace
 from attnlib.viz.diagrams.heads import kv_cache_growth, mqa_gqa_sharing, multihead_split_merge
 from attnlib.viz.diagrams.masks import mask_grids
 from attnlib.viz.diagrams.positions import alibi_grid, rope_pairs, sinusoidal_encodings
@@ -24,7 +25,9 @@ DIAGRAMS = {
     for f in (soft_lookup, rnn_bottleneck, additive_vs_dot, qkv_projections, attention_pipeline,
               softmax_saturation, mask_grids, multihead_split_merge, kv_cache_growth,
               mqa_gqa_sharing, sinusoidal_encodings, rope_pairs, alibi_grid,
-              transformer_block, encoder_decoder, backward_graph)
+              transformer_block, encoder_decoder, backward_graph,
+              flash_tiles, online_softmax_trace)
 }  # fmt: skip
 
-__all__ = ["CMAP", "COLORS", "DIAGRAMS", "save", "show", "to_svg", *DIAGRAMS]
+__all__ = ["CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
+           *DIAGRAMS]  # fmt: skip
