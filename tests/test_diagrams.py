@@ -87,6 +87,15 @@ CASES = {
                     ["(6, 10): 6 tiles", "(3, 4)", "Q tile (3, 5)", "K, V tile (4, 5)", "acc (3, 5)"]),
     "online_softmax_trace": (lambda: {"scores": r(7), "values": r(7, 3), "block": 3},
                              ["scores (7,)", "values (7, 3)", "3 blocks of 3", "6–6"]),
+    "vit_patching": (lambda: {"images": r(2, 3, 6, 6), "patch_size": 3},
+                     ["image (2, 3, 6, 6)", "(2, 4, 27)", "(2, 5) tokens", "C·p² = 27"]),
+    "time_series_patching": (lambda: {"series": r(40), "patch_len": 8, "stride": 4},
+                             ["series (40,)", "patch_len 8, stride 4", "tokens (9, 8)"]),
+    "sasrec_histories": (lambda: {"histories": np.arange(1, 22).reshape(3, 7),
+                                  "lengths": np.array([7, 2, 5]), "user": 2},
+                         ["user 2: items (7,), 5 real", "may attend (7, 7)", "→ 20"]),
+    "masked_pretraining": (lambda: {"words": ["the", "cat", "sat", "on", "a", "mat"], "prob": 0.5},
+                           ["input ids (1, 6)", "mat"]),
 }  # fmt: skip
 
 

@@ -6,6 +6,12 @@ Every function returns a Matplotlib Figure on a white card (readable in light an
 
 from attnlib.viz.diagrams._show import save, show, to_svg
 from attnlib.viz.diagrams._style import CMAP, COLORS
+from attnlib.viz.diagrams.applications import (
+    masked_pretraining,
+    sasrec_histories,
+    time_series_patching,
+    vit_patching,
+)
 from attnlib.viz.diagrams.basics import (
     additive_vs_dot,
     qkv_projections,
@@ -26,7 +32,8 @@ DIAGRAMS = {
               softmax_saturation, mask_grids, multihead_split_merge, kv_cache_growth,
               mqa_gqa_sharing, sinusoidal_encodings, rope_pairs, alibi_grid,
               transformer_block, encoder_decoder, backward_graph,
-              flash_tiles, online_softmax_trace)
+              flash_tiles, online_softmax_trace, vit_patching, time_series_patching,
+              sasrec_histories, masked_pretraining)
 }  # fmt: skip
 
 __all__ = ["CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
