@@ -96,6 +96,8 @@ CASES = {
                          ["user 2: items (7,), 5 real", "may attend (7, 7)", "→ 20"]),
     "masked_pretraining": (lambda: {"words": ["the", "cat", "sat", "on", "a", "mat"], "prob": 0.5},
                            ["input ids (1, 6)", "mat"]),
+    "worked_example_flow": (lambda: {"x": np.ones((5, 4)), "is_causal": True},
+                            ["X (5, 4)", "A (5, 5)", "−∞", "[1.0000, 1.0000, 0.0000, 2.0000]"]),
 }  # fmt: skip
 
 
@@ -166,3 +168,14 @@ def test_online_softmax_states_end_at_the_softmax_weighted_sum():
         np.testing.assert_allclose(after["alpha"], np.exp(before["m"] - after["m"]))
     with pytest.raises(ValueError, match=r"\(9,\) and \(8, 2\)"):
         diagrams.online_softmax_states(s, v[:8], block=4)
+
+
+def test_worked_example_flow_prints_the_worked_example_numbers():
+    from attnlib import worked_example as we
+
+    text = all_text(diagrams.worked_example_flow())
+    s = we.steps()
+    assert f"{s.weights[we.HAND_ROW, 0]:.2f}" in text
+    assert ", ".join(f"{v:.4f}" for v in s.out[we.HAND_ROW]) in text
+    shifted = all_text(diagrams.worked_example_flow(we.embeddings(positional=True)))
+    assert ", ".join(f"{v:.4f}" for v in we.steps(we.embeddings(True)).out[we.HAND_ROW]) in shifted

@@ -24,6 +24,7 @@ from attnlib.viz.diagrams.flash import flash_tiles, online_softmax_states, onlin
 from attnlib.viz.diagrams.heads import kv_cache_growth, mqa_gqa_sharing, multihead_split_merge
 from attnlib.viz.diagrams.masks import mask_grids
 from attnlib.viz.diagrams.positions import alibi_grid, rope_pairs, sinusoidal_encodings
+from attnlib.viz.diagrams.worked import worked_example_flow
 
 #: Every diagram function, by name (the tests draw each one).
 DIAGRAMS = {
@@ -33,7 +34,7 @@ DIAGRAMS = {
               mqa_gqa_sharing, sinusoidal_encodings, rope_pairs, alibi_grid,
               transformer_block, encoder_decoder, backward_graph,
               flash_tiles, online_softmax_trace, vit_patching, time_series_patching,
-              sasrec_histories, masked_pretraining)
+              sasrec_histories, masked_pretraining, worked_example_flow)
 }  # fmt: skip
 
 __all__ = ["CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
