@@ -241,3 +241,19 @@ def test_widget_figures_follow_house_rules():
                 mask_and_weights(s.q, s.k, editor_mask("causal", 1, 5, 5), list(we.TOKENS))):  # fmt: skip
         assert all(image.colorbar is not None for ax in fig.axes for image in ax.images)
         assert min(t.get_fontsize() for t in texts(fig)) >= 10
+
+
+def test_every_diagram_names_a_chapter_that_exists():
+    from pathlib import Path
+
+    chapters = Path(__file__).resolve().parents[1] / "chapters"
+    assert set(diagrams.CHAPTERS) == set(diagrams.DIAGRAMS)
+    for name, chapter in diagrams.CHAPTERS.items():
+        assert (chapters / f"{chapter}.ipynb").exists(), f"{name}: no chapter {chapter}"
+
+
+def test_show_displays_svg_and_closes_the_figure():
+    fig = diagrams.mask_grids()
+    svg = diagrams.show(fig)
+    assert svg.data.count("<svg") == 1
+    assert not plt.fignum_exists(fig.number)

@@ -37,5 +37,32 @@ DIAGRAMS = {
               sasrec_histories, masked_pretraining, worked_example_flow)
 }  # fmt: skip
 
-__all__ = ["CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
+#: The chapter (path under chapters/, no suffix) each diagram is drawn for.
+CHAPTERS = {
+    "soft_lookup": "background/background",
+    "rnn_bottleneck": "background/background",
+    "additive_vs_dot": "background/background",
+    "qkv_projections": "mathematics/mathematics",
+    "attention_pipeline": "mathematics/mathematics",
+    "softmax_saturation": "mathematics/mathematics",
+    "worked_example_flow": "worked_example/worked_example",
+    "mask_grids": "code/numpy_from_scratch",
+    "backward_graph": "code/backprop_by_hand",
+    "multihead_split_merge": "code/multi_head",
+    "sinusoidal_encodings": "code/positions",
+    "rope_pairs": "code/positions",
+    "alibi_grid": "code/positions",
+    "transformer_block": "code/transformer_block",
+    "flash_tiles": "code/flash_attention",
+    "online_softmax_trace": "code/flash_attention",
+    "kv_cache_growth": "code/inference_kv_cache",
+    "mqa_gqa_sharing": "code/inference_kv_cache",
+    "encoder_decoder": "applications/translation",
+    "vit_patching": "applications/vision",
+    "time_series_patching": "applications/time_series",
+    "sasrec_histories": "applications/recommendation",
+    "masked_pretraining": "applications/pretraining",
+}
+
+__all__ = ["CHAPTERS", "CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
            *DIAGRAMS]  # fmt: skip
