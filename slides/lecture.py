@@ -22,7 +22,8 @@ Directives, each on a line of its own (``glue`` may also sit inside a sentence):
                                  ``height=360`` sets its height in px (default: the room left)
     {{ output: NAME }}           the printed text of the cell ``metadata.name: NAME`` (or the
                                  figure NAME); ``cell:ID`` names a cell by its nbformat id until it
-                                 has a label (NEEDED_LABELS.md); ``lines=3-8`` keeps those lines
+                                 has a label (NEEDED_LABELS.md); ``lines=3-8`` keeps those lines;
+                                 ``part=2`` its second output; a Markdown table stays a table
     {{ glue: NAME }}             the text of a value glued by ``myst_nb.glue("NAME", ...)``
     {{ source: PATH::NAME }}     a function or class of the library, its docstring left out:
                                  the tested code itself, not a copy
@@ -30,7 +31,7 @@ Directives, each on a line of its own (``glue`` may also sit inside a sentence):
 Rules, checked when the deck is built (LectureError names the file, the slide and the rule): every
 slide has notes with its minutes ``[N min]`` and a question for the room (``Ask:``); no code or
 output block is longer than 12 lines; a slide titled "Quick check" or "Worked question" comes at
-least every 5 slides; the last two slides are "Summary" and "Discussion"; no test marker (NBVAL)
+least every 6 slides; the last two slides are "Summary" and "Discussion"; no test marker (NBVAL)
 reaches a slide; a label that names no cell stops the build.
 """
 
@@ -47,7 +48,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_CODE_LINES = 12
-CHECK_EVERY = 5  # a quick check or worked question at least once in this many slides
+CHECK_EVERY = 6  # a quick check or worked question at least once in this many slides
 CHECK_TITLES = ("Quick check", "Worked question")
 SEPARATOR = re.compile(r"^---[ \t]*$")
 FENCE = re.compile(r"^(`{3,}|~{3,})")
@@ -206,25 +207,51 @@ def figure(nb, notebook: Path, name: str, options: dict[str, str]) -> str:
     raise LectureError(f"{notebook}: the cell labelled {name!r} has no image output")
 
 
-def output(nb, notebook: Path, name: str, options: dict[str, str]) -> str:
+def _shown(out) -> tuple[str, str] | None:
+    """("text" | "markdown", content) of one output a reader sees, or None."""
+    if out.get("output_type") == "stream":
+        return ("text", "".join(out["text"])) if out.get("name") == "stdout" else None
+    data = out.get("data", {})
+    if "text/markdown" in data:
+        return "markdown", "".join(data["text/markdown"])
+    plain = "".join(data.get("text/plain", ""))
+    if not plain or re.fullmatch(r"<[\w.]+ object(?: at 0x[0-9a-f]+)?>", plain.strip()):
+        return None  # nothing, or the repr of a rich display
+    return "text", plain + "\n"
+
+
+def _lines(lines: list[str], spec: str) -> list[str]:
+    first, _, last = spec.partition("-")
+    return lines[int(first) - 1 : int(last or first)]
+
+
+def output(nb, notebook: Path, name: str, options: dict[str, str]) -> tuple[str, str]:
+    """("markdown" | "html", what to show): a printed text as a block, a Markdown table as is."""
     cell = find_cell(nb, name, notebook)
-    text = ""
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "stream" and out.get("name") == "stdout":
-            text += "".join(out["text"])
-        elif "text/plain" in out.get("data", {}):
-            plain = "".join(out["data"]["text/plain"])
-            if not re.fullmatch(r"<[\w.]+ object(?: at 0x[0-9a-f]+)?>", plain.strip()):
-                text += plain + "\n"  # not the repr of a rich display (Markdown, HTML)
+    shown = [s for s in map(_shown, cell.get("outputs", [])) if s]
+    if "part" in options:  # the Nth output of the cell (a cell may display several tables)
+        index = int(options["part"]) - 1
+        if not 0 <= index < len(shown):
+            raise LectureError(
+                f"{notebook}: cell {name!r} has {len(shown)} outputs, not part={index + 1}"
+            )
+        shown = [shown[index]]
+    if shown and all(kind == "markdown" for kind, _ in shown) and len(shown) == 1:
+        table = shown[0][1]
+        if "lines" in options:
+            table = "\n".join(_lines(table.splitlines(), options["lines"]))
+        if len(table.splitlines()) > MAX_CODE_LINES + 4:
+            raise LectureError(f"{notebook}: output {name!r} is too long for a slide")
+        return "markdown", table
+    text = "".join(content for kind, content in shown if kind == "text")
     if not text.strip():
-        raise LectureError(f"{notebook}: the cell labelled {name!r} printed nothing")
+        raise LectureError(f"{notebook}: the cell labelled {name!r} printed nothing (part=N?)")
     lines = text.rstrip("\n").splitlines()
     if "lines" in options:
-        first, _, last = options["lines"].partition("-")
-        lines = lines[int(first) - 1 : int(last or first)]
+        lines = _lines(lines, options["lines"])
     if len(lines) > MAX_CODE_LINES:
         raise LectureError(f"{notebook}: output {name!r} is {len(lines)} lines: use lines=A-B")
-    return f'<pre class="deck-output"><code>{_escape(chr(10).join(lines))}</code></pre>'
+    return "html", f'<pre class="deck-output"><code>{_escape(chr(10).join(lines))}</code></pre>'
 
 
 def glue(nb, notebook: Path, name: str) -> str:
@@ -266,7 +293,9 @@ def expand(markdown: str, nb, notebook: Path) -> tuple[str, dict[str, str]]:
         if kind == "figure":
             value = figure(nb, notebook, name, options)
         elif kind == "output":
-            value = output(nb, notebook, name, options)
+            form, value = output(nb, notebook, name, options)
+            if form == "markdown":
+                return "\n\n" + value + "\n\n"
         else:
             value = glue(nb, notebook, name)
         key = f"DECKPLACEHOLDER{len(html)}X"

@@ -130,7 +130,7 @@ def test_build_main_fails_loudly_for_a_broken_lecture(tmp_path, notebook, monkey
         ((slide("One", "# NBVAL_IGNORE_OUTPUT"), *GOOD[1:]), "test marker"),
         (GOOD[:-1], "Discussion"),
         ((*GOOD[:3], GOOD[4]), "Summary"),
-        ((*(slide(f"Idea {i}") for i in range(5)), *GOOD[3:]), "Quick check"),
+        ((*(slide(f"Idea {i}") for i in range(6)), *GOOD[3:]), "Quick check"),
     ],
 )
 def test_rules_of_a_lecture(tmp_path, slides, rule):
