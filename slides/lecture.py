@@ -24,6 +24,8 @@ Directives, each on a line of its own (``glue`` may also sit inside a sentence):
                                  figure NAME); ``cell:ID`` names a cell by its nbformat id until it
                                  has a label (NEEDED_LABELS.md); ``lines=3-8`` keeps those lines;
                                  ``part=2`` its second output; a Markdown table stays a table
+    {{ code: NAME }}             the source of the notebook cell NAME (``lines=A-B``), when the
+                                 code is the lesson: at most 12 lines
     {{ glue: NAME }}             the text of a value glued by ``myst_nb.glue("NAME", ...)``
     {{ source: PATH::NAME }}     a function or class of the library, its docstring left out:
                                  the tested code itself, not a copy
@@ -54,7 +56,9 @@ SEPARATOR = re.compile(r"^---[ \t]*$")
 FENCE = re.compile(r"^(`{3,}|~{3,})")
 NOTE = re.compile(r"^Note:\s*", re.MULTILINE)
 MINUTES = re.compile(r"\[(\d+(?:\.\d+)?) min\]")
-DIRECTIVE = re.compile(r"\{\{\s*(?P<kind>figure|output|glue|source):\s*(?P<args>[^}]*?)\s*\}\}")
+DIRECTIVE = re.compile(
+    r"\{\{\s*(?P<kind>figure|output|glue|source|code):\s*(?P<args>[^}]*?)\s*\}\}"
+)
 MARKER = re.compile(r"NBVAL|nbval-", re.IGNORECASE)
 
 
@@ -254,6 +258,18 @@ def output(nb, notebook: Path, name: str, options: dict[str, str]) -> tuple[str,
     return "html", f'<pre class="deck-output"><code>{_escape(chr(10).join(lines))}</code></pre>'
 
 
+def code(nb, notebook: Path, name: str, options: dict[str, str]) -> str:
+    """The source of a notebook cell (``lines=A-B`` keeps some), as a Python code block."""
+    lines = find_cell(nb, name, notebook).source.splitlines()
+    if "lines" in options:
+        lines = _lines(lines, options["lines"])
+    if any(MARKER.search(line) for line in lines):
+        raise LectureError(f"{notebook}: cell {name!r} carries a test marker: pick other lines")
+    if len(lines) > MAX_CODE_LINES:
+        raise LectureError(f"{notebook}: code {name!r} is {len(lines)} lines: use lines=A-B")
+    return "```python\n" + "\n".join(lines) + "\n```"
+
+
 def glue(nb, notebook: Path, name: str) -> str:
     for cell in nb.cells:
         for out in cell.get("outputs", []):
@@ -290,6 +306,8 @@ def expand(markdown: str, nb, notebook: Path) -> tuple[str, dict[str, str]]:
         if kind == "source":
             return source(match.group("args").strip())
         name, options = _args(match.group("args"))
+        if kind == "code":
+            return code(nb, notebook, name, options)
         if kind == "figure":
             value = figure(nb, notebook, name, options)
         elif kind == "output":
