@@ -70,7 +70,13 @@ def notebook(tmp_path) -> Path:
             metadata={"scrapbook": {"name": "demo-value", "mime_prefix": ""}},
         )
     ]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Demo"), fig, printed, glued]
+    table = nbformat.v4.new_code_cell("show(weights)\nshow(weights.T)")
+    table.metadata["name"] = "demo-tables"
+    table.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/markdown": md, "text/plain": "<obj>"})
+        for md in ("| a | b |\n|---|---|\n| 1 | 2 |", "| c | d |\n|---|---|\n| 3 | 4 |")
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Demo"), fig, printed, glued, table]
     path = tmp_path / "demo.ipynb"
     nbformat.write(nb, path)
     return path
@@ -109,6 +115,20 @@ def test_a_missing_label_stops_the_build_by_name(tmp_path, notebook):
         build.build_deck(notebook, tmp_path / "site", src)
     src.write_text(source(slide("One", "{{ glue: no-such-value }}"), *GOOD[1:]))
     with pytest.raises(lec.LectureError, match="no-such-value"):
+        build.build_deck(notebook, tmp_path / "site", src)
+
+
+def test_tables_and_code_come_from_the_notebook(tmp_path, notebook):
+    body = "{{ output: demo-tables part=2 }}\n\n{{ code: demo-tables lines=2 }}"
+    src = lecture_file(tmp_path, source(slide("Tables", body), *GOOD[1:]))
+    html = build.build_deck(notebook, tmp_path / "site", src).path.read_text()
+    assert "<table>" in html and "<td>3</td>" in html and "<td>1</td>" not in html
+    assert "show" in html and "weights" in html and "<pre" in html
+    src.write_text(source(slide("Tables", "{{ output: demo-tables }}"), *GOOD[1:]))
+    with pytest.raises(lec.LectureError, match="part=N"):
+        build.build_deck(notebook, tmp_path / "site", src)
+    src.write_text(source(slide("Code", "{{ code: demo-print }}"), *GOOD[1:]))
+    with pytest.raises(lec.LectureError, match="test marker"):
         build.build_deck(notebook, tmp_path / "site", src)
 
 
