@@ -68,6 +68,12 @@ def markdown() -> MarkdownIt:
     return md
 
 
+def speaker_notes(text: str) -> str:
+    """The minutes in bold, and the question for the room as its own paragraph."""
+    text = lec.MINUTES.sub(r"**[\1 min]**", text, count=1)
+    return re.sub(r"\s*\bAsk:\s*", "\n\n**Ask:** ", text)
+
+
 @dataclass
 class Deck:
     notebook: Path
@@ -88,7 +94,7 @@ def render(lecture: lec.Lecture, notebook: Path, md: MarkdownIt | None = None) -
         body = md.render(text)
         for key, value in pieces.items():
             body = body.replace(f"<p>{key}</p>", value).replace(key, value)
-        notes = md.render(myst.convert(slide.notes, notebook.parent))
+        notes = md.render(speaker_notes(myst.convert(slide.notes, notebook.parent)))
         if lec.MARKER.search(body):
             raise lec.LectureError(f"{lecture.path}: slide {slide.number}: a test marker")
         kind = "title" if slide.number == 1 else ""

@@ -99,6 +99,7 @@ def test_a_lecture_becomes_a_deck_with_title_notes_figure_and_outputs(tmp_path, 
     assert "plot()" not in html  # the figure, not the code that draws it
     assert "b = 2\nc = 3" in html and "a = 1" not in html  # lines=2-3
     assert "Glued: 0.25" in html
+    assert "<p><strong>[2 min]</strong> Say it.</p>\n<p><strong>Ask:</strong> why?</p>" in html
     assert "\\(x^2\\)" in html  # math for MathJax
     assert 'class="check"' in html
     assert "NBVAL" not in html
