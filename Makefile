@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONHASHSEED := 0
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: venv book serve test lint unit grading nbval build-book execute stamp clean assets slides slides-pdf browser colab
+.PHONY: venv book serve test lint unit grading nbval portability build-book execute stamp clean assets slides slides-pdf browser colab
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "== setting up $(VENV) (virtual environment, pinned by constraints.txt)"
@@ -58,7 +58,7 @@ test: $(STAMP)
 	@$(MAKE) --no-print-directory lint   || { echo "FAILED at stage: lint (ruff)"; exit 1; }
 	@$(MAKE) --no-print-directory unit   || { echo "FAILED at stage: unit tests (pytest tests/)"; exit 1; }
 	@$(MAKE) --no-print-directory grading || { echo "FAILED at stage: grading (attn-grade --selfcheck exercises/)"; exit 1; }
-	@$(MAKE) --no-print-directory nbval  || { echo "FAILED at stage: notebooks (nbval, run as in Colab: tools/colab_check.py)"; exit 1; }
+	@$(MAKE) --no-print-directory nbval  || { echo "FAILED at stage: notebooks (run as in Colab, checked by tools/nbcheck.py)"; exit 1; }
 	@$(MAKE) --no-print-directory build-book || { echo "FAILED at stage: book build (jupyter-book -W)"; exit 1; }
 	@$(MAKE) --no-print-directory slides || { echo "FAILED at stage: lecture decks (slides/build.py)"; exit 1; }
 	@$(MAKE) --no-print-directory browser || { echo "FAILED at stage: browser tests (tests/test_browser.py)"; exit 1; }
@@ -78,12 +78,18 @@ grading: $(STAMP)
 	@echo "== stage: grading (attn-grade --selfcheck exercises/)"
 	$(BIN)/attn-grade --selfcheck exercises/
 
-## One execution per notebook proves both: stored outputs are current (nbval) and the notebook runs
-## as Colab runs it (alone in an empty folder, clean .venv-colab with only the attnlib wheel and its
-## dependencies, no repository on the path, no network).
+## One execution per notebook and numeric configuration proves both: stored outputs hold (exact
+## cells digit for digit, measured cells within their declared tolerance: tools/nbcheck.py) and the
+## notebook runs as Colab runs it (alone in an empty folder, clean .venv-colab with only the attnlib
+## wheel and its dependencies, no repository on the path, no network). `make test` runs the native
+## configuration and a foreign one ("portable": generic kernels, one thread).
 nbval colab: $(STAMP)
-	@echo "== stage: notebooks under nbval, run as in Colab (tools/colab_check.py)"
-	$(BIN)/python tools/colab_check.py chapters
+	@echo "== stage: notebooks, run as in Colab, native + one foreign numeric configuration"
+	$(BIN)/python tools/colab_check.py --config native --config portable chapters
+
+## Every notebook under all three numeric configurations (native, portable, avx2-1thread).
+portability: $(STAMP)
+	$(BIN)/python tools/colab_check.py --config native --config portable --config avx2-1thread chapters
 
 build-book: $(NODE_STAMP)
 	@echo "== stage: book build (warnings are errors)"

@@ -13,13 +13,12 @@ import sys
 import threading
 from pathlib import Path
 
+import colab_check
 import nbformat
+import notebooks as nbtools
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import colab_check  # noqa: E402
-import notebooks as nbtools  # noqa: E402
 
 CHAPTER_NOTEBOOKS = nbtools.notebooks([str(ROOT / "chapters")])
 
@@ -87,10 +86,16 @@ def test_each_notebook_is_staged_alone_in_an_empty_folder(tmp_path):
     copies = colab_check.stage(CHAPTER_NOTEBOOKS, tmp_path)
     assert sorted(copies.values()) == sorted(CHAPTER_NOTEBOOKS)
     for copy, original in copies.items():
-        folder = (tmp_path / copy).parent
-        assert [p.name for p in folder.iterdir()] == [original.name]
-        assert (tmp_path / copy).read_bytes() == original.read_bytes()
-    assert (tmp_path / "sanitize.cfg").exists()
+        assert [p.name for p in copy.parent.iterdir()] == [original.name]
+        assert copy.read_bytes() == original.read_bytes()
+
+
+def test_foreign_configurations_change_the_numeric_kernels_only():
+    for name, config in colab_check.CONFIGS.items():
+        env = colab_check.kernel_env(name)
+        assert env["COLAB_CHECK_NO_NETWORK"] == "1" and "PYTHONPATH" not in env
+        assert {k: env[k] for k in config} == config
+    assert len(colab_check.CONFIGS) >= 3
 
 
 # Code that reaches into the repository: a relative path upwards, the package's source folder,

@@ -1,21 +1,23 @@
-"""Run every chapter notebook as Colab runs it: the attnlib wheel only, no repository, no network.
+"""Run every chapter notebook as Colab runs it and check its stored outputs, under one or more
+numeric configurations.
 
-    python tools/colab_check.py [NOTEBOOK_OR_DIR ...]     (default: chapters)
+    python tools/colab_check.py [--config NAME ...] [--jobs N] [NOTEBOOK_OR_DIR ...]
 
-One pass does two jobs (``make nbval``):
+One execution per notebook and configuration does two jobs (``make nbval``):
 1. builds the attnlib wheel (``pip wheel --no-deps``) and installs it, with its runtime
-   dependencies pinned by constraints.txt and what a Colab runtime has (ipykernel, pytest, nbval,
-   nbformat, nbclient), into a clean virtual environment ``.venv-colab`` that never sees the
-   repository (re-created when pyproject.toml or constraints.txt change; the wheel is
-   re-installed on every run);
-2. copies each notebook alone into an empty temporary directory and runs
-   ``pytest --nbval --nbval-current-env`` there with that environment's Python, the working
-   directory in the temporary directory, and every connection that leaves the machine refused
-   (_colab_no_network, installed into the clean environment). So each notebook is executed once,
-   and that one execution proves its stored outputs are current (nbval, with
-   tests/nbval_sanitize.cfg) and that it needs no repository file and no download.
+   dependencies pinned by constraints.txt and what a Colab runtime has (ipykernel, nbformat,
+   nbclient), into a clean virtual environment ``.venv-colab`` that never sees the repository
+   (re-created when pyproject.toml or constraints.txt change; the wheel is re-installed on every
+   run);
+2. copies each notebook alone into an empty temporary directory and runs it there with
+   tools/nbcheck.py in that environment: the working directory in the temporary directory, every
+   connection that leaves the machine refused (tools/colab_guard.py, installed into the clean
+   environment), and the configuration's variables set (CONFIGS). nbcheck compares each fresh
+   output with the stored one, exactly or within the tolerance the cell declares. So one
+   execution proves the stored outputs hold on this configuration, and that the notebook needs no
+   repository file and no download.
 
-Prints one line per notebook (cells passed/failed, seconds) and exits non-zero on any failure.
+Prints one line per notebook and configuration and exits non-zero on any failure.
 """
 
 from __future__ import annotations
@@ -23,69 +25,40 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv-colab"
 WHEELS = ROOT / ".whl"
 STAMP = VENV / ".installed"
-COLAB_RUNTIME = ["ipykernel", "pytest", "nbval", "nbformat", "nbclient"]
-GUARD = "_colab_no_network"
-GUARD_SOURCE = '''"""Refuse every connection that leaves this machine (Colab-fidelity check, tools/colab_check.py).
-
-Active only when COLAB_CHECK_NO_NETWORK=1; the Jupyter kernel's own sockets are on 127.0.0.1.
-"""
-
-import ipaddress
-import os
-import socket
-
-_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}
-
-
-def _is_local(host) -> bool:
-    if isinstance(host, bytes):
-        host = host.decode()
-    if host is None or host in _LOCAL_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-def _check(address) -> None:
-    if isinstance(address, tuple) and address and not _is_local(address[0]):
-        raise ConnectionRefusedError(f"network access refused in the Colab-fidelity check: {address}")
-
-
-if os.environ.get("COLAB_CHECK_NO_NETWORK") == "1":
-    _connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
-    _getaddrinfo = socket.getaddrinfo
-
-    def connect(self, address):
-        _check(address)
-        return _connect(self, address)
-
-    def connect_ex(self, address):
-        _check(address)
-        return _connect_ex(self, address)
-
-    def getaddrinfo(host, *args, **kwargs):
-        if not _is_local(host):
-            raise socket.gaierror(f"name lookup refused in the Colab-fidelity check: {host}")
-        return _getaddrinfo(host, *args, **kwargs)
-
-    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
-    socket.getaddrinfo = getaddrinfo
-'''
+COLAB_RUNTIME = ["ipykernel", "nbformat", "nbclient"]
+# Numeric configurations: each makes PyTorch / MKL pick other kernels (and so other float32
+# round-off), as another reader's CPU would. `make test` runs native + "portable"; `make
+# portability` runs all three.
+CONFIGS: dict[str, dict[str, str]] = {
+    "native": {},
+    "portable": {
+        "ATEN_CPU_CAPABILITY": "default",
+        "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
+        "OMP_NUM_THREADS": "1",
+    },
+    "avx2-1thread": {
+        "ATEN_CPU_CAPABILITY": "avx2",
+        "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+        "OMP_NUM_THREADS": "1",
+    },
+}
+NUMERIC_VARS = {var for config in CONFIGS.values() for var in config} - {"OMP_NUM_THREADS"}
+GUARD = "colab_guard"  # tools/colab_guard.py, installed into the clean environment
+GUARD_SOURCE = (ROOT / "tools" / f"{GUARD}.py").read_text()
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -150,74 +123,88 @@ def clean_env(wheel: Path) -> None:
 
 
 def notebooks(paths: list[str]) -> list[Path]:
-    sys.path.insert(0, str(ROOT / "tools"))
     import notebooks as nbtools
 
     return [p.resolve() for p in nbtools.notebooks(paths or [str(ROOT / "chapters")])]
 
 
-def stage(paths: list[Path], workdir: Path) -> dict[str, Path]:
+def stage(paths: list[Path], workdir: Path) -> dict[Path, Path]:
     """Copy each notebook alone into its own empty folder under ``workdir``: copy -> original."""
-    copies: dict[str, Path] = {}
+    copies: dict[Path, Path] = {}
     for i, nb in enumerate(paths):
         folder = workdir / f"{i:02d}-{nb.stem}"
         folder.mkdir()
         shutil.copy2(nb, folder / nb.name)
-        copies[f"{folder.name}/{nb.name}"] = nb
-    shutil.copy2(ROOT / "tests" / "nbval_sanitize.cfg", workdir / "sanitize.cfg")
+        copies[folder / nb.name] = nb
     return copies
 
 
-def check(paths: list[Path], workdir: Path) -> dict[str, dict]:
-    """Run nbval over the staged copies with the clean environment, in one pytest."""
-    copies = stage(paths, workdir)
-    # Colab's kernel: matplotlib's inline backend (no MPLBACKEND), nothing of ours on the path.
-    drop = {"PYTHONPATH", "VIRTUAL_ENV", "MPLBACKEND"}
+def kernel_env(config: str) -> dict[str, str]:
+    """Colab's kernel: matplotlib's inline backend (no MPLBACKEND), nothing of ours on the path,
+    no network, and the numeric configuration ``config`` (see CONFIGS)."""
+    drop = {"PYTHONPATH", "VIRTUAL_ENV", "MPLBACKEND", *NUMERIC_VARS}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(
         COLAB_CHECK_NO_NETWORK="1",
         PATH=f"{VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}",
         PYTHONHASHSEED="0",
     )
-    report = workdir / "junit.xml"
-    cmd = [
-        str(python()),
-        "-m",
-        "pytest",
-        "--nbval",
-        "--nbval-current-env",
-        "--nbval-sanitize-with",
-        "sanitize.cfg",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--rootdir",
-        str(workdir),
-        f"--junitxml={report}",
-        *copies,
-    ]
-    print("+", " ".join(cmd), flush=True)
-    subprocess.run(cmd, cwd=workdir, env=env, check=False)
-    results = {
-        str(copies[k].relative_to(ROOT)): {"passed": 0, "failed": 0, "s": 0.0} for k in copies
-    }
+    env.update(CONFIGS[config])
+    return env
+
+
+def check_one(copy: Path, config: str) -> dict:
+    """Execute one staged notebook with tools/nbcheck.py in the clean environment."""
+    report = copy.with_suffix(".json")
+    cmd = [str(python()), str(ROOT / "tools" / "nbcheck.py"), str(copy), "--json", str(report)]
+    cmd += ["--sanitize", str(ROOT / "tests" / "nbval_sanitize.cfg")]
+    done = subprocess.run(
+        cmd, cwd=copy.parent, env=kernel_env(config), capture_output=True, text=True
+    )
     if report.exists():
-        for case in ET.parse(report).getroot().iter("testcase"):
-            name = case.get("file") or case.get("classname", "")
-            # The folder name ("03-positions") is unique and starts every test id of its notebook.
-            key = next((k for k in copies if name.startswith(k.split("/")[0])), None)
-            if key is None:
-                continue
-            row = results[str(copies[key].relative_to(ROOT))]
-            bad = any(child.tag in {"failure", "error"} for child in case)
-            row["failed" if bad else "passed"] += 1
-            row["s"] += float(case.get("time", 0))
-    return results
+        return json.loads(report.read_text())
+    return {"failures": [], "error": (done.stdout + done.stderr)[-3000:], "seconds": 0.0}
+
+
+def check(paths: list[Path], workdir: Path, config: str, jobs: int) -> dict[str, dict]:
+    """Every notebook once under ``config``, ``jobs`` at a time; results by repository path."""
+    copies = stage(paths, workdir)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(check_one, c, config): nb for c, nb in copies.items()}
+        results = {}
+        for future in as_completed(futures):
+            name = str(futures[future].relative_to(ROOT))
+            results[name] = row = future.result()
+            ok = not row["failures"] and not row["error"]
+            counts = (
+                ""
+                if row["error"]
+                else (
+                    f"{row['exact']} exact, {row['measured']} measured, {row['ignored']} ignored, "
+                )
+            )
+            print(
+                f"  [{config}] {'PASS' if ok else 'FAIL'}  {name}: {counts}{row['seconds']:.0f} s"
+            )
+            for line in row["failures"] + ([row["error"]] if row["error"] else []):
+                print("      " + line.replace("\n", "\n      "), flush=True)
+    return dict(sorted(results.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*")
+    parser.add_argument(
+        "--config",
+        action="append",
+        choices=sorted(CONFIGS),
+        help="numeric configuration(s) to run under (repeatable; default: native)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        help="notebooks run at once (default: 2 under a one-thread configuration, else 1)",
+    )
     args = parser.parse_args(argv)
     paths = notebooks(args.paths)
     if not paths:
@@ -226,20 +213,24 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     # One run at a time per checkout: a second run would rebuild the environment under the first.
     key = hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]
+    summary = []
     with open(Path(tempfile.gettempdir()) / f"colab-check-{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         clean_env(build_wheel())
-        with tempfile.TemporaryDirectory(prefix="colab-check-") as tmp:
-            results = check(paths, Path(tmp))
-    print(f"\nColab fidelity + nbval ({time.perf_counter() - t0:.0f} s in all):")
-    failed = 0
-    for name, row in results.items():
-        ok = row["failed"] == 0 and row["passed"] > 0
-        failed += not ok
-        print(
-            f"  {'PASS' if ok else 'FAIL'}  {name}: {row['passed']} cells passed, "
-            f"{row['failed']} failed, {row['s']:.1f} s"
-        )
+        for config in args.config or ["native"]:
+            t1 = time.perf_counter()
+            print(f"\n== notebooks under configuration {config!r}: {CONFIGS[config] or 'as is'}")
+            with tempfile.TemporaryDirectory(prefix="colab-check-") as tmp:
+                one_thread = CONFIGS[config].get("OMP_NUM_THREADS") == "1"
+                results = check(paths, Path(tmp), config, args.jobs or (2 if one_thread else 1))
+            bad = sum(1 for r in results.values() if r["failures"] or r["error"])
+            summary.append((config, len(results) - bad, bad, time.perf_counter() - t1))
+    print(f"\nNotebooks, run as in Colab ({time.perf_counter() - t0:.0f} s in all):")
+    for config, good, bad, seconds in summary:
+        print(f"  {config:>14}: {good} of {good + bad} notebooks pass, {seconds:.0f} s")
+    passed = sum(s[1] for s in summary)
+    failed = sum(s[2] for s in summary)
+    print(f"notebooks: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
 
