@@ -94,9 +94,17 @@ def render(lecture: lec.Lecture, notebook: Path, md: MarkdownIt | None = None) -
         body = md.render(text)
         for key, value in pieces.items():
             body = body.replace(f"<p>{key}</p>", value).replace(key, value)
-        notes = md.render(speaker_notes(myst.convert(slide.notes, notebook.parent)))
+        text, pieces = lec.expand(myst.convert(slide.notes, notebook.parent), nb, notebook)
+        notes = md.render(speaker_notes(text))
+        for key, value in pieces.items():
+            notes = notes.replace(f"<p>{key}</p>", value).replace(key, value)
         if lec.MARKER.search(body):
             raise lec.LectureError(f"{lecture.path}: slide {slide.number}: a test marker")
+        unknown = re.search(r"\{\{[^}]*\}\}", body + notes)
+        if unknown:
+            raise lec.LectureError(
+                f"{lecture.path}: slide {slide.number}: unknown directive {unknown.group(0)!r}"
+            )
         kind = "title" if slide.number == 1 else ""
         if slide.heading.startswith(lec.CHECK_TITLES):
             kind = "check"

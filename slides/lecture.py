@@ -26,7 +26,8 @@ Directives, each on a line of its own (``glue`` may also sit inside a sentence):
                                  ``part=2`` its second output; a Markdown table stays a table
     {{ code: NAME }}             the source of the notebook cell NAME (``lines=A-B``), when the
                                  code is the lesson: at most 12 lines
-    {{ glue: NAME }}             the text of a value glued by ``myst_nb.glue("NAME", ...)``
+    {{ glue: NAME }}             the text of a value glued by ``glue("NAME", ...)`` (myst-nb's or
+                                 attnlib.glue's); ``fmt=.0f`` formats a number
     {{ source: PATH::NAME }}     a function or class of the library, its docstring left out:
                                  the tested code itself, not a copy
 
@@ -270,11 +271,25 @@ def code(nb, notebook: Path, name: str, options: dict[str, str]) -> str:
     return "```python\n" + "\n".join(lines) + "\n```"
 
 
-def glue(nb, notebook: Path, name: str) -> str:
+def glue(nb, notebook: Path, name: str, options: dict[str, str] | None = None) -> str:
+    """A glued value's text; ``fmt=.0f`` formats a number as ``{glue:text}`name:.0f``` does."""
+    text = _glued(nb, notebook, name)
+    if options and "fmt" in options:
+        try:
+            return format(ast.literal_eval(text), options["fmt"])
+        except (ValueError, SyntaxError, TypeError) as err:
+            raise LectureError(f"{notebook}: glued {name!r} = {text!r}: fmt: {err}") from err
+    return _escape(text)
+
+
+def _glued(nb, notebook: Path, name: str) -> str:
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if out.get("metadata", {}).get("scrapbook", {}).get("name") == name:
-                return _escape("".join(out["data"]["text/plain"]).strip("'\""))
+                # myst-nb stores glued values under a prefix (application/papermill.record/...)
+                plain = [v for k, v in out.get("data", {}).items() if k.endswith("text/plain")]
+                if plain:
+                    return "".join(plain[0]).strip("'\"")
     raise LectureError(f"{notebook}: nothing is glued under the name {name!r}")
 
 
@@ -315,7 +330,7 @@ def expand(markdown: str, nb, notebook: Path) -> tuple[str, dict[str, str]]:
             if form == "markdown":
                 return "\n\n" + value + "\n\n"
         else:
-            value = glue(nb, notebook, name)
+            value = glue(nb, notebook, name, options)
         key = f"DECKPLACEHOLDER{len(html)}X"
         html[key] = value
         return key

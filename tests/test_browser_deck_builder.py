@@ -44,8 +44,14 @@ def source(*slides: str, front: str = FRONT) -> str:
 
 GOOD = (
     slide("One idea", "{{ figure: fig-demo }}"),
-    slide("Quick check", "What is $x^2$ at $x = 3$?"),
-    slide("The output", "{{ output: demo-print lines=2-3 }}\n\nGlued: {{ glue: demo-value }}"),
+    slide(
+        "Quick check", "What is $x^2$ at $x = 3$?", "[2 min] Say {{ glue: demo-value }}. Ask: why?"
+    ),
+    slide(
+        "The output",
+        "{{ output: demo-print lines=2-3 }}\n\nGlued: {{ glue: demo-value }}, "
+        "{{ glue: demo-value fmt=.0% }}",
+    ),
     slide("Summary", "- one\n- two"),
     slide("Discussion", "1. Why?"),
 )
@@ -66,8 +72,10 @@ def notebook(tmp_path) -> Path:
     glued.outputs = [
         nbformat.v4.new_output(
             "display_data",
-            data={"text/plain": "0.25"},
-            metadata={"scrapbook": {"name": "demo-value", "mime_prefix": ""}},
+            data={"application/papermill.record/text/plain": "0.25"},
+            metadata={
+                "scrapbook": {"name": "demo-value", "mime_prefix": "application/papermill.record/"}
+            },
         )
     ]
     table = nbformat.v4.new_code_cell("show(weights)\nshow(weights.T)")
@@ -98,7 +106,7 @@ def test_a_lecture_becomes_a_deck_with_title_notes_figure_and_outputs(tmp_path, 
     assert f"data:image/png;base64,{PNG}" in html and 'alt="A demo plot."' in html
     assert "plot()" not in html  # the figure, not the code that draws it
     assert "b = 2\nc = 3" in html and "a = 1" not in html  # lines=2-3
-    assert "Glued: 0.25" in html
+    assert "Glued: 0.25, 25%" in html and "Say 0.25." in html and "{{" not in html
     assert "<p><strong>[2 min]</strong> Say it.</p>\n<p><strong>Ask:</strong> why?</p>" in html
     assert "\\(x^2\\)" in html  # math for MathJax
     assert 'class="check"' in html
@@ -113,6 +121,9 @@ def test_a_missing_label_stops_the_build_by_name(tmp_path, notebook):
     assert not (tmp_path / "site" / "slides" / "demo.slides.html").exists()
     src.write_text(source(slide("One", "{{ output: nothing-here }}"), *GOOD[1:]))
     with pytest.raises(lec.LectureError, match="nothing-here"):
+        build.build_deck(notebook, tmp_path / "site", src)
+    src.write_text(source(slide("One", "{{ figur: fig-demo }}"), *GOOD[1:]))
+    with pytest.raises(lec.LectureError, match="unknown directive"):
         build.build_deck(notebook, tmp_path / "site", src)
     src.write_text(source(slide("One", "{{ glue: no-such-value }}"), *GOOD[1:]))
     with pytest.raises(lec.LectureError, match="no-such-value"):
