@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONHASHSEED := 0
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: venv book serve test lint unit grading nbval portability build-book execute stamp clean assets slides browser colab
+.PHONY: venv book serve test lint unit grading nbval portability build-book execute stamp clean assets slides slides-pdf browser colab
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "== setting up $(VENV) (virtual environment, pinned by constraints.txt)"
@@ -101,6 +101,10 @@ slides: $(STAMP) $(NODE_STAMP)
 	@echo "== stage: lecture decks"
 	test -f _build/html/index.html || $(BIN)/jupyter-book build . -n --keep-going
 	$(BIN)/python slides/build.py
+
+## Every built deck printed to PDF (_build/html/slides/pdf/), offline, by the tests' Chromium.
+slides-pdf: $(STAMP) $(CHROMIUM)
+	$(BIN)/python slides/pdf.py
 
 ## The built book and decks in headless Chromium, offline; screenshots in screenshots/.
 browser: $(STAMP) $(CHROMIUM) $(CJK_FONT)
