@@ -85,9 +85,18 @@ class Deck:
         return len(self.lecture.slides)
 
 
+def chapter_cells(notebook: Path):
+    """The chapter's notebook with its section notebooks' cells appended: one lecture may pull
+    a figure or an output from any section of its chapter."""
+    nb = nbformat.read(notebook, as_version=4)
+    for section in decks.sections_of(notebook):
+        nb.cells += nbformat.read(section, as_version=4).cells
+    return nb
+
+
 def render(lecture: lec.Lecture, notebook: Path, md: MarkdownIt | None = None) -> str:
     md = md or markdown()
-    nb = nbformat.read(notebook, as_version=4)
+    nb = chapter_cells(notebook)
     slides = []
     for slide in lecture.slides:
         text, pieces = lec.expand(myst.convert(slide.body, notebook.parent), nb, notebook)
@@ -174,7 +183,7 @@ def _notebook_of(arg: Path) -> Path:
     """A chapter notebook, given it or its lecture source."""
     if arg.suffix == ".ipynb":
         return arg.resolve()
-    for notebook in decks.chapter_notebooks():
+    for notebook in decks.lectured_notebooks():
         if notebook.stem == arg.stem:
             return notebook
     raise SystemExit(f"{arg}: no chapter notebook is called {arg.stem}.ipynb")

@@ -16,22 +16,40 @@ PDF_DIR = "slides/pdf"  # inside the built site: _build/html/slides/pdf/<stem>.p
 INDEX = "slides/index.html"
 
 
-def chapter_notebooks(root: Path = ROOT) -> list[Path]:
-    """Every chapter notebook, in the order of the table of contents."""
+def _toc_notebooks(root: Path) -> list[tuple[Path, Path | None]]:
+    """(notebook, the notebook it is a section of, or None) for every notebook, in book order."""
     import yaml
 
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files: list[str] = []
+    found: list[tuple[Path, Path | None]] = []
 
-    def walk(entry: dict) -> None:
-        if "file" in entry:
-            files.append(entry["file"])
+    def walk(entry: dict, parent: Path | None) -> None:
+        path = root / f"{entry['file']}.ipynb" if "file" in entry else None
+        here = path if path is not None and path.exists() else None
+        if here is not None:
+            found.append((here, parent))
         for key in ("parts", "chapters", "sections"):
             for child in entry.get(key, []):
-                walk(child)
+                walk(child, here if key == "sections" else None)
 
-    walk({"file": toc["root"], **toc})
-    return [root / f"{f}.ipynb" for f in files if (root / f"{f}.ipynb").exists()]
+    walk({"file": toc["root"], **toc}, None)
+    return found
+
+
+def chapter_notebooks(root: Path = ROOT) -> list[Path]:
+    """Every notebook of the book, sections included, in the order of the table of contents."""
+    return [nb for nb, _ in _toc_notebooks(root)]
+
+
+def lectured_notebooks(root: Path = ROOT) -> list[Path]:
+    """The notebooks that get a deck: every chapter notebook that is not a section of another
+    notebook (a chapter split into sections is one lecture)."""
+    return [nb for nb, parent in _toc_notebooks(root) if parent is None]
+
+
+def sections_of(notebook: Path, root: Path = ROOT) -> list[Path]:
+    """The section notebooks listed under ``notebook`` in the table of contents."""
+    return [nb for nb, parent in _toc_notebooks(root) if parent == notebook]
 
 
 def lecture_source(notebook: Path, lectures: Path = LECTURES) -> Path:
@@ -42,14 +60,14 @@ def lecture_source(notebook: Path, lectures: Path = LECTURES) -> Path:
 def lectures(root: Path = ROOT) -> list[tuple[Path, Path]]:
     """(notebook, lecture source) for every chapter that has a lecture source, in book order."""
     lectures_dir = root / "slides" / "lectures"
-    pairs = [(nb, lecture_source(nb, lectures_dir)) for nb in chapter_notebooks(root)]
+    pairs = [(nb, lecture_source(nb, lectures_dir)) for nb in lectured_notebooks(root)]
     return [(nb, src) for nb, src in pairs if src.exists()]
 
 
 def missing_lectures(root: Path = ROOT) -> list[Path]:
     """Chapter notebooks without a lecture source (they get no deck)."""
     lectures_dir = root / "slides" / "lectures"
-    return [nb for nb in chapter_notebooks(root) if not lecture_source(nb, lectures_dir).exists()]
+    return [nb for nb in lectured_notebooks(root) if not lecture_source(nb, lectures_dir).exists()]
 
 
 def deck_name(notebook: Path) -> str:

@@ -239,5 +239,19 @@ def test_roles_become_plain_text(text, expected):
 
 
 def test_one_deck_name_per_chapter_notebook():
-    names = [decks.deck_name(p) for p in decks.chapter_notebooks()]
+    names = [decks.deck_name(p) for p in decks.lectured_notebooks()]
     assert len(names) == len(set(names))
+
+
+def test_a_chapter_split_into_sections_is_one_lecture(tmp_path):
+    (tmp_path / "c").mkdir()
+    for stem in ("a", "a_more", "b"):
+        nbformat.write(nbformat.v4.new_notebook(), tmp_path / "c" / f"{stem}.ipynb")
+    (tmp_path / "_toc.yml").write_text(
+        "root: c/b\nparts:\n- chapters:\n  - file: c/a\n    sections:\n    - file: c/a_more\n"
+    )
+    assert [p.stem for p in decks.chapter_notebooks(tmp_path)] == ["b", "a", "a_more"]
+    assert [p.stem for p in decks.lectured_notebooks(tmp_path)] == ["b", "a"]
+    assert decks.sections_of(tmp_path / "c" / "a.ipynb", tmp_path) == [
+        tmp_path / "c" / "a_more.ipynb"
+    ]
