@@ -13,7 +13,7 @@ import dataclasses
 import os
 import time
 
-import attnlib  # noqa: F401  (decides TRITON_INTERPRET before Triton is imported)
+import attnlib.kernels  # noqa: F401  (decides TRITON_INTERPRET before Triton is imported)
 
 from .plot import plot
 from .sweep import PRESETS, run_sweep, write_csv

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erf
 
 from ._checks import as_float_array
 
@@ -42,6 +41,8 @@ def relu(x: np.ndarray) -> np.ndarray:
 def gelu(x: np.ndarray) -> np.ndarray:
     r"""Exact GELU (Hendrycks & Gimpel, 2016), PyTorch's default: $x\,\Phi(x) = \tfrac{x}{2}(1 +
     \mathrm{erf}(x/\sqrt{2}))$."""
+    from scipy.special import erf  # here, so that importing attnlib.scratch needs only NumPy
+
     return (0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))).astype(x.dtype, copy=False)
 
 
