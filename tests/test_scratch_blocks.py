@@ -87,12 +87,14 @@ def test_decoder_block_matches_torch(norm_first, activation, close):
     causal = torch.nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.float64)
     with torch.no_grad():
         ref = layer(T(x), T(memory), tgt_mask=causal, memory_key_padding_mask=T(~mem_real))
-    out = block(x, memory, memory_key_padding_mask=mem_real)
+    out = block(x, memory, memory_key_padding_mask=mem_real, tgt_is_causal=True)
     close(out, ref, TOL, f"decoder block: {BLOCK_IDS[BLOCK_CASES.index((norm_first, activation))]}")
     x2 = x.copy()
     x2[:, 3:] += 5.0  # causality: changing later target tokens leaves positions 0..2 unchanged
     assert np.allclose(
-        block(x2, memory, memory_key_padding_mask=mem_real)[:, :3], out[:, :3], atol=1e-12
+        block(x2, memory, memory_key_padding_mask=mem_real, tgt_is_causal=True)[:, :3],
+        out[:, :3],
+        atol=1e-12,
     )
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ._checks import check_mask, check_qkv
+from ._checks import check_flag, check_mask, check_qkv, check_scale
 from .masks import causal_mask
 from .softmax import softmax
 
@@ -39,11 +39,21 @@ def attention_scores(
 
 
 def validate_sdpa_inputs(
-    q: np.ndarray, k: np.ndarray, v: np.ndarray, attn_mask: np.ndarray | None, is_causal: bool
+    q: np.ndarray,
+    k: np.ndarray,
+    v: np.ndarray,
+    attn_mask: np.ndarray | None,
+    is_causal: bool,
+    scale: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Check q, k, v and the mask before any arithmetic; return them as arrays."""
+    """Check q, k, v, the mask, the causal flag and the scale before any arithmetic.
+
+    Returns:
+        q, k, v and the mask as arrays.
+    """
     q, k, v = check_qkv(q, k, v)
-    if is_causal and attn_mask is not None:
+    check_scale(scale)
+    if check_flag("is_causal", is_causal) and attn_mask is not None:
         raise ValueError("pass either attn_mask or is_causal=True, not both (as in PyTorch)")
     if attn_mask is not None:
         batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2])
@@ -82,7 +92,7 @@ def scaled_dot_product_attention(
     Returns:
         out (..., L, Dv), and weights (..., L, S) when ``return_weights`` is true; dtype of q.
     """
-    q, k, v, attn_mask = validate_sdpa_inputs(q, k, v, attn_mask, is_causal)
+    q, k, v, attn_mask = validate_sdpa_inputs(q, k, v, attn_mask, is_causal, scale)
     scores = attention_scores(q, k, attn_mask, is_causal, scale)  # (..., L, S)
     weights = softmax(scores, axis=-1)  # (..., L, S), rows sum to 1 (or 0 if fully masked)
     out = weights @ v  # (..., L, S) @ (..., S, Dv) -> (..., L, Dv)

@@ -22,6 +22,7 @@ class OnlineSoftmax:
 
     Blocks that are entirely ``-inf`` (masked) leave the state unchanged; rows that never see a
     finite score end with ``l = 0`` and give a zero result (the course's fully-masked convention).
+    A NaN score makes its row NaN, as in :func:`softmax`: it is not mistaken for a masked row.
 
     Args:
         rows: shape of the row index, e.g. (..., L) for L queries.
@@ -51,9 +52,12 @@ class OnlineSoftmax:
         self.max = new_max
 
     def result(self) -> np.ndarray:
-        """``acc / l``: the softmax-weighted sum of the values (..., L, Dv); zero rows stay zero."""
+        """``acc / l``: the softmax-weighted sum of the values (..., L, Dv); zero rows stay zero.
+
+        Only ``l == 0`` (no finite score) gives zeros; ``l`` = NaN divides, so NaN stays NaN.
+        """
         total = self.sum[..., None]  # (..., L, 1)
-        return np.divide(self.acc, total, out=np.zeros_like(self.acc), where=total > 0)
+        return np.divide(self.acc, total, out=np.zeros_like(self.acc), where=total != 0)
 
     def logsumexp(self) -> np.ndarray:
         r"""$m + \log l$ per row (..., L): the log of the softmax normaliser; ``-inf`` if empty."""
