@@ -88,7 +88,8 @@ def test_layers_match_scratch_blocks(norm_first):
         enc(tx, is_causal=True), scratch.EncoderBlock.from_torch(enc_ref)(x, is_causal=True)
     )
     assert_same(
-        dec(tx, tm, tgt_is_causal=True), scratch.DecoderBlock.from_torch(dec_ref)(x, memory, tgt_is_causal=True)
+        dec(tx, tm, tgt_is_causal=True),
+        scratch.DecoderBlock.from_torch(dec_ref)(x, memory, tgt_is_causal=True),
     )
 
 
