@@ -113,8 +113,9 @@ def test_nan_propagates(where):
     (q, k, v), _ = _inputs(1, 1, 16, 16, 16, torch.float32)
     q, k, v = (t.detach().clone() for t in (q, k, v))
     {"q": q, "k": k, "v": v}[where][0, 0, 3, 0] = float("nan")
-    out = flash_attention(q, k, v)
-    ref = F.scaled_dot_product_attention(q, k, v)
+    out = flash_attention(q, k, v, is_causal=True)
+    with torch.nn.attention.sdpa_kernel(torch.nn.attention.SDPBackend.MATH):
+        ref = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     assert torch.equal(out.isnan(), ref.isnan()) and out.isnan().any()
 
 

@@ -7,6 +7,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from attnlib.nn.functional import nan_positions
+
 from . import availability
 from .availability import interpreter_active
 from .launch import launch_backward, launch_forward
@@ -129,7 +131,9 @@ def flash_attention(
     D = q.shape[-1]
     scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
     padded = max(16, 1 << (D - 1).bit_length())  # next power of two, at least 16
+    nan = nan_positions(q, k, v)  # before padding: (B, H, L, D)
     if padded != D:  # pad outside the autograd.Function, so autograd slices the gradients
         q, k, v = (F.pad(t, (0, padded - D)) for t in (q, k, v))
     out = FlashAttentionFunction.apply(q, k, v, bool(is_causal), scale)
-    return out[..., :D] if padded != D else out
+    out = out[..., :D] if padded != D else out
+    return out.masked_fill(nan, float("nan"))  # NaN as PyTorch's math path has it, on any GPU

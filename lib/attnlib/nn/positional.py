@@ -7,6 +7,8 @@ import math
 import torch
 from torch import Tensor, nn
 
+from attnlib.scratch._checks import check_size
+
 
 class SinusoidalPositionalEncoding(nn.Module):
     r"""Add the fixed sinusoidal encoding of Vaswani et al. (2017) to the input.
@@ -21,6 +23,8 @@ class SinusoidalPositionalEncoding(nn.Module):
 
     def __init__(self, d_model: int, max_len: int = 512, base: float = 10000.0) -> None:
         super().__init__()
+        check_size("d_model", d_model, 1)
+        check_size("max_len", max_len, 1)
         if d_model % 2 != 0:
             raise ValueError(f"d_model={d_model} must be even for sinusoidal encodings")
         position = torch.arange(max_len, dtype=torch.float64)[:, None]  # (max_len, 1)
@@ -48,6 +52,8 @@ class LearnedPositionalEmbedding(nn.Module):
 
     def __init__(self, max_len: int, d_model: int) -> None:
         super().__init__()
+        check_size("max_len", max_len, 1)
+        check_size("d_model", d_model, 1)
         self.weight = nn.Parameter(torch.randn(max_len, d_model) * 0.02)  # (max_len, E)
 
     def forward(self, x: Tensor, offset: int = 0) -> Tensor:
@@ -78,6 +84,7 @@ class RotaryEmbedding(nn.Module):
 
     def __init__(self, head_dim: int, base: float = 10000.0) -> None:
         super().__init__()
+        check_size("head_dim", head_dim, 1)
         if head_dim % 2 != 0:
             raise ValueError(f"head_dim={head_dim} must be even for RoPE")
         self.head_dim, self.base = head_dim, base
@@ -94,9 +101,8 @@ class RotaryEmbedding(nn.Module):
         x_even, x_odd = x[..., 0::2], x[..., 1::2]  # (..., L, D/2) each
         out_even = x_even * cos - x_odd * sin
         out_odd = x_even * sin + x_odd * cos
-        return torch.stack([out_even, out_odd], dim=-1).flatten(
-            -2
-        )  # (..., L, D/2, 2) -> (..., L, D)
+        pairs = torch.stack([out_even, out_odd], dim=-1)  # (..., L, D/2, 2)
+        return pairs.flatten(-2)  # (..., L, D/2, 2) -> (..., L, D)
 
     def forward(self, q: Tensor, k: Tensor, offset: int = 0) -> tuple[Tensor, Tensor]:
         """Rotate q (..., L, D) and k (..., S, D); the first token is at position ``offset``."""
@@ -111,6 +117,8 @@ def alibi_slopes(num_heads: int) -> Tensor:
     For H not a power of two, the paper's recipe: the slopes of the nearest lower power of two,
     then every other slope of the next power of two.
     """
+
+    check_size("num_heads", num_heads, 1)
 
     def power_of_two(n: int) -> list[float]:
         return [2.0 ** (-8.0 * h / n) for h in range(1, n + 1)]
@@ -129,11 +137,13 @@ def alibi_bias(num_heads: int, L: int, S: int | None = None, device=None) -> Ten
     Returns:
         float32 tensor (H, L, S).
     """
-    S = L if S is None else S
+    L = check_size("L", L)
+    S = L if S is None else check_size("S", S)
+    slopes = alibi_slopes(num_heads)  # (H,), checks num_heads
     i = torch.arange(L, device=device)[:, None] + (S - L)  # (L, 1) query positions
     j = torch.arange(S, device=device)[None, :]  # (1, S) key positions
     distance = (i - j).abs().float()  # (L, S)
-    return -alibi_slopes(num_heads).to(device)[:, None, None] * distance  # (H, 1, 1) * (L, S)
+    return -slopes.to(device)[:, None, None] * distance  # (H, 1, 1) * (L, S)
 
 
 class ALiBi(nn.Module):

@@ -38,6 +38,28 @@ def attention_scores(
     return scores.astype(q.dtype, copy=False)
 
 
+def nan_positions(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray | None:
+    """Where PyTorch's math path puts NaN in the output (..., L, Dv), or None if nowhere.
+
+    A NaN query makes its row NaN, a NaN key every row (PyTorch adds the mask, and NaN + (-inf)
+    is NaN), a NaN value its column. ``np.where`` masking and skipped tiles would drop some of
+    them, so the attention functions apply this at the end: NaN never silently vanishes.
+    """
+    nan = _nan_rows(q, k) | np.isnan(v).any(axis=-2, keepdims=True)  # | (..., 1, Dv)
+    return nan if nan.any() else None
+
+
+def _nan_rows(q: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Rows whose scores hold NaN: a NaN in the row's query or in any key. -> (..., L, 1)."""
+    rows = np.isnan(q).any(axis=-1, keepdims=True)  # (..., L, 1)
+    return rows | np.isnan(k).any(axis=(-2, -1))[..., None, None]  # | (..., 1, 1)
+
+
+def poison(x: np.ndarray, nan: np.ndarray | None) -> np.ndarray:
+    """``x`` with NaN where ``nan`` is true (``x`` itself, untouched, when ``nan`` is None)."""
+    return x if nan is None else np.where(nan, np.asarray(np.nan, dtype=x.dtype), x)
+
+
 def validate_sdpa_inputs(
     q: np.ndarray,
     k: np.ndarray,
@@ -96,4 +118,8 @@ def scaled_dot_product_attention(
     scores = attention_scores(q, k, attn_mask, is_causal, scale)  # (..., L, S)
     weights = softmax(scores, axis=-1)  # (..., L, S), rows sum to 1 (or 0 if fully masked)
     out = weights @ v  # (..., L, S) @ (..., S, Dv) -> (..., L, Dv)
-    return (out, weights) if return_weights else out
+    nan = nan_positions(q, k, v)  # None for finite inputs
+    out = poison(out, nan)
+    if return_weights:
+        return out, poison(weights, None if nan is None else _nan_rows(q, k))
+    return out

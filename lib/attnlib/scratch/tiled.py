@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from ._checks import check_like
-from .attention import validate_sdpa_inputs
+from .attention import nan_positions, poison, validate_sdpa_inputs
 from .backward import sum_to_shape
 from .online_softmax import OnlineSoftmax
 
@@ -99,6 +99,7 @@ def tiled_attention(
         state.update(_tile_scores(q, k, mask, rows, cols, causal, scale), v[..., cols, :])
     if state is not None:
         out[..., current, :], lse[..., current] = state.result(), state.logsumexp()
+    out = poison(out, nan_positions(q, k, v))  # NaN in a skipped tile still counts
     return (out, lse) if return_logsumexp else out
 
 
