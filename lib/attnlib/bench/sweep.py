@@ -52,7 +52,7 @@ PRESETS = {
             "triton",
         ],
     ),  # fmt: skip
-    # The GPU table: B=4, H·D=2048, bf16, L = 1k..16k, causal and not, fwd and bwd.
+    # The H100 benchmark: B=4, H·D=2048, bf16, L = 1k..16k, causal and not, fwd and bwd.
     "gpu-h100": Sweep(
         lengths=[1024, 2048, 4096, 8192, 16384],
         batch=4,
