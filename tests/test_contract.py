@@ -13,6 +13,7 @@ import pytest
 import torch
 from attnlib import nn as tnn
 from attnlib import scratch
+from compare import assert_close
 
 R = np.random.default_rng(0)
 
@@ -37,7 +38,10 @@ def as_numpy(x):
 
 
 def same(ours_np, ours_torch, atol=1e-12):
-    """Shape, then values (NaN where NaN), for results that may be nested tuples or None."""
+    """:func:`compare.assert_close` on results that may be nested tuples or None.
+
+    The nn side is compared in float64 (nn keeps a few tables in float32: documented).
+    """
     if ours_np is None or ours_torch is None:
         assert ours_np is None and ours_torch is None
         return
@@ -46,9 +50,7 @@ def same(ours_np, ours_torch, atol=1e-12):
         for a, b in zip(ours_np, ours_torch):
             same(a, b, atol)
         return
-    a, b = np.asarray(ours_np), np.asarray(as_numpy(ours_torch))
-    assert a.shape == b.shape, (a.shape, b.shape)
-    np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), atol=atol, rtol=0)
+    assert_close(np.asarray(ours_np, np.float64), ours_torch.double(), atol)
 
 
 def qkv(L=5, S=7, D=4, Dv=6, batch=(2, 3)):

@@ -16,15 +16,15 @@ from attnlib.nn import (
     alibi_slopes,
     scaled_dot_product_attention,
 )
+from compare import assert_close
 
 F64 = torch.float64
 
 
 def assert_same(ours: torch.Tensor, theirs: np.ndarray, atol: float = 1e-10) -> None:
-    """Shape, then dtype, then values."""
-    assert tuple(ours.shape) == theirs.shape, (tuple(ours.shape), theirs.shape)
-    assert ours.dtype == F64 and theirs.dtype == np.float64
-    np.testing.assert_allclose(ours.detach().numpy(), theirs, atol=atol, rtol=0)
+    """Shape, then dtype (both float64), then values, through the one comparison helper."""
+    assert ours.dtype == F64
+    assert_close(ours, theirs, atol)
 
 
 @pytest.mark.parametrize("fast", [False, True])
