@@ -10,6 +10,16 @@ from torch import Tensor, nn
 from attnlib.scratch._checks import check_size
 
 
+def _check_input(x: Tensor, offset: int, width: int, name: str = "x") -> None:
+    """x is a floating tensor (..., L, width); offset a non-negative int (first position)."""
+    if not isinstance(x, Tensor) or not x.is_floating_point():
+        what = x.dtype if isinstance(x, Tensor) else type(x).__name__
+        raise TypeError(f"{name} must be a floating torch.Tensor, got {what}")
+    if x.dim() < 2 or x.shape[-1] != width:
+        raise ValueError(f"{name} must have shape (..., L, {width}), got {tuple(x.shape)}")
+    check_size("offset", offset)
+
+
 class SinusoidalPositionalEncoding(nn.Module):
     r"""Add the fixed sinusoidal encoding of Vaswani et al. (2017) to the input.
 
@@ -36,6 +46,7 @@ class SinusoidalPositionalEncoding(nn.Module):
 
     def forward(self, x: Tensor, offset: int = 0) -> Tensor:
         """x (B, L, E) -> x + PE[offset : offset + L]."""
+        _check_input(x, offset, self.pe.shape[1])
         L = x.shape[-2]
         if offset + L > self.pe.shape[0]:
             raise ValueError(f"positions up to {offset + L} exceed max_len={self.pe.shape[0]}")
@@ -58,6 +69,7 @@ class LearnedPositionalEmbedding(nn.Module):
 
     def forward(self, x: Tensor, offset: int = 0) -> Tensor:
         """x (B, L, E) -> x + P[offset : offset + L]."""
+        _check_input(x, offset, self.weight.shape[1])
         L = x.shape[-2]
         if offset + L > self.weight.shape[0]:
             raise ValueError(f"positions up to {offset + L} exceed max_len={self.weight.shape[0]}")
@@ -106,6 +118,8 @@ class RotaryEmbedding(nn.Module):
 
     def forward(self, q: Tensor, k: Tensor, offset: int = 0) -> tuple[Tensor, Tensor]:
         """Rotate q (..., L, D) and k (..., S, D); the first token is at position ``offset``."""
+        _check_input(q, offset, self.head_dim, "q")
+        _check_input(k, offset, self.head_dim, "k")
         pos_q = torch.arange(offset, offset + q.shape[-2], device=q.device)
         pos_k = torch.arange(offset, offset + k.shape[-2], device=k.device)
         return self.rotate(q, pos_q), self.rotate(k, pos_k)
@@ -151,7 +165,7 @@ class ALiBi(nn.Module):
 
     def __init__(self, num_heads: int) -> None:
         super().__init__()
-        self.num_heads = num_heads
+        self.num_heads = check_size("num_heads", num_heads, 1)
 
     def forward(self, L: int, S: int | None = None, device=None) -> Tensor:
         return alibi_bias(self.num_heads, L, S, device=device)[None]  # (1, H, L, S)
