@@ -68,9 +68,8 @@ def test_two_heads_match_torch_multihead_attention():
         mha.out_proj.weight.copy_(torch.tensor(we.W_O.T))
     x = torch.tensor(we.X)[None]  # (1, L, E)
     for causal in (False, True):
-        mask = (
-            torch.triu(torch.ones(5, 5, dtype=torch.bool), 1) if causal else None
-        )  # True = blocked
+        blocked = torch.triu(torch.ones(5, 5, dtype=torch.bool), 1)  # True = blocked (torch's)
+        mask = blocked if causal else None
         out, _ = mha(x, x, x, attn_mask=mask, need_weights=False)
         np.testing.assert_allclose(
             out[0].detach().numpy(), we.multi_head_output(is_causal=causal), rtol=1e-12, atol=1e-12

@@ -99,7 +99,8 @@ def scaled_dot_product_attention(
     Same arguments and meaning as ``torch.nn.functional.scaled_dot_product_attention``.
     A query row whose keys are all masked gets a zero output row and zero weights (the course's
     convention; ``F.scaled_dot_product_attention`` does the same since PyTorch 2.5, while a plain
-    ``softmax`` and ``nn.MultiheadAttention`` return NaN there).
+    ``softmax`` and ``nn.MultiheadAttention`` return NaN there). NaN in an input gives NaN where
+    PyTorch's math path has it (:func:`nan_positions`), never a silent number.
 
     Args:
         q: queries (..., L, D).
