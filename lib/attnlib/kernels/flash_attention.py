@@ -125,7 +125,9 @@ def flash_attention(
         ``(B, H, L, D)``, same dtype as ``q``.
 
     Head dims that are not a power of two (or below 16) are zero-padded up to the next one:
-    zero columns change neither ``q·k`` nor the output columns that are kept.
+    zero columns change neither ``q·k`` nor the output columns that are kept. NaN in an input
+    gives NaN where PyTorch's math path has it, whatever the GPU's max/min do with NaN.
+    Inputs are checked before any kernel launches (``TypeError``/``ValueError``).
     """
     _check_inputs(q, k, v, is_causal, scale)
     D = q.shape[-1]
