@@ -123,3 +123,13 @@ def test_luong_scores_match_torch(close):
     )
     close(luong_score(q, k), T(q) @ T(k).transpose(1, 2), TOL, "luong dot")
     close(luong_score(q, k, "general", W), T(q) @ T(W) @ T(k).transpose(1, 2), TOL, "luong general")
+
+
+def test_old_constructor_keywords_still_work():
+    """embed_dim/num_heads/ff_dim/eps: kept until the call sites move (API_CHANGES.md)."""
+    old = EncoderBlock(embed_dim=8, num_heads=2, ff_dim=None, eps=1e-6)
+    new = EncoderBlock(8, 2, 32, layer_norm_eps=1e-6)
+    assert old.W1.shape == new.W1.shape == (8, 32) and old.eps == new.eps == 1e-6
+    assert old.self_attn.num_heads == 2
+    with pytest.raises(TypeError, match="not both"):
+        EncoderBlock(8, 2, embed_dim=8)

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from attnlib.nn.functional import nan_positions
+from attnlib.scratch._checks import check_flag
 
 from . import availability
 from .availability import interpreter_active
@@ -29,8 +30,7 @@ def _check_inputs(
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
         if t.dim() != 4:
             raise ValueError(f"{name} must have shape (B, H, L or S, D), got {tuple(t.shape)}")
-    if not isinstance(is_causal, bool):
-        raise TypeError(f"is_causal must be a bool, got {type(is_causal).__name__} {is_causal!r}")
+    check_flag("is_causal", is_causal)
     if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))):
         raise TypeError(f"scale must be a number or None, got {type(scale).__name__}")
     if q.dtype not in SUPPORTED_DTYPES or k.dtype != q.dtype or v.dtype != q.dtype:

@@ -45,8 +45,8 @@ class _Block:
 
     def __init__(
         self,
-        d_model: int,
-        nhead: int,
+        d_model: int | None = None,
+        nhead: int | None = None,
         dim_feedforward: int = 2048,
         dropout: float = 0.0,
         activation: str = "relu",
@@ -56,7 +56,16 @@ class _Block:
         *,
         seed: int = 0,
         dtype: type = np.float64,
+        **old,
     ) -> None:
+        if old:  # embed_dim, num_heads, ff_dim, eps: the old names (API_CHANGES.md)
+            names = {"embed_dim": "d_model", "num_heads": "nhead", "ff_dim": "dim_feedforward"}
+            new = {"d_model": d_model, "nhead": nhead, "dim_feedforward": None}
+            new = _renamed({k: v for k, v in old.items() if k != "eps"}, names, new)
+            d_model, nhead = new["d_model"], new["nhead"]
+            if "ff_dim" in old:  # the old default, None, meant 4 * d_model
+                dim_feedforward = new["dim_feedforward"] or 4 * d_model
+            layer_norm_eps = old.get("eps", layer_norm_eps)
         d_model, nhead = check_size("d_model", d_model, 1), check_size("nhead", nhead, 1)
         F = check_size("dim_feedforward", dim_feedforward, 1)
         if dropout != 0.0:
