@@ -40,8 +40,14 @@ print(json.dumps(rows))
 """
 
 
-def test_kernels_compile_for_sm90(tmp_path):
-    env = {**os.environ, "TRITON_INTERPRET": "0", "TRITON_CACHE_DIR": str(tmp_path)}
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    """One Triton cache for this module: the report re-uses what the first test compiled."""
+    return str(tmp_path_factory.mktemp("triton-cache"))
+
+
+def test_kernels_compile_for_sm90(cache_dir):
+    env = {**os.environ, "TRITON_INTERPRET": "0", "TRITON_CACHE_DIR": cache_dir}
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600
     )
@@ -58,8 +64,8 @@ def test_kernels_compile_for_sm90(tmp_path):
             assert row["async_copies"] > 0, row  # loads are software-pipelined (cp.async)
 
 
-def test_compile_report_is_what_the_chapter_prints(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
+def test_compile_report_is_what_the_chapter_prints(cache_dir, monkeypatch):
+    monkeypatch.setenv("TRITON_CACHE_DIR", cache_dir)
     report = compile_report("forward", "bf16", head_dim=64, is_causal=True, arch=90)
     assert report["target"].startswith("sm_90")
     assert report["wgmma"] > 0 and report["cp_async"] > 0
