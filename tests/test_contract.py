@@ -85,9 +85,16 @@ def test_scaled_dot_product_attention(case, fast):
 
 @pytest.mark.parametrize(
     "args, kwargs",
-    [((3,), {}), ((3, 5), {}), ((5, 3), {}), ((3, 5), {"offset": 2}), ((4, 4), {"offset": -1}),
-     ((0, 3), {}), ((2, 6), {"offset": 4})],
-)  # fmt: skip
+    [
+        ((3,), {}),
+        ((3, 5), {}),
+        ((5, 3), {}),
+        ((3, 5), {"offset": 2}),
+        ((4, 4), {"offset": -1}),
+        ((0, 3), {}),
+        ((2, 6), {"offset": 4}),
+    ],
+)
 def test_causal_mask(args, kwargs):
     ours_np, ours_torch = scratch.causal_mask(*args, **kwargs), tnn.causal_mask(*args, **kwargs)
     assert ours_np.dtype == np.bool_ and ours_torch.dtype == torch.bool
@@ -155,9 +162,14 @@ LAYER_INIT = [
 @pytest.mark.parametrize("init", LAYER_INIT, ids=["post-LN relu", "pre-LN gelu", "no bias"])
 @pytest.mark.parametrize(
     "call",
-    [{}, {"is_causal": True}, {"src_key_padding_mask": PAD}, {"src_mask": R.random((6, 6)) > 0.2, "is_causal": True}],
+    [
+        {},
+        {"is_causal": True},
+        {"src_key_padding_mask": PAD},
+        {"src_mask": R.random((6, 6)) > 0.2, "is_causal": True},
+    ],
     ids=["plain", "causal", "padding", "mask+causal"],
-)  # fmt: skip
+)
 def test_encoder_layer(init, call):
     torch.manual_seed(2)
     ref = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, **init)
@@ -175,10 +187,14 @@ def test_encoder_layer(init, call):
 @pytest.mark.parametrize("init", LAYER_INIT, ids=["post-LN relu", "pre-LN gelu", "no bias"])
 @pytest.mark.parametrize(
     "call",
-    [{}, {"tgt_is_causal": True}, {"memory_key_padding_mask": np.array([[True] * 5, [True] * 2 + [False] * 3])},
-     {"tgt_mask": R.random((6, 6)) > 0.2, "memory_mask": R.random((6, 5)) > 0.2}],
+    [
+        {},
+        {"tgt_is_causal": True},
+        {"memory_key_padding_mask": np.array([[True] * 5, [True] * 2 + [False] * 3])},
+        {"tgt_mask": R.random((6, 6)) > 0.2, "memory_mask": R.random((6, 5)) > 0.2},
+    ],
     ids=["plain", "causal", "memory padding", "masks"],
-)  # fmt: skip
+)
 def test_decoder_layer(init, call):
     torch.manual_seed(3)
     ref = torch.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True, **init)
@@ -207,10 +223,26 @@ def test_sinusoidal_encoding():
 
 
 BAD = {
-    "sdpa head dim 0": ("scaled_dot_product_attention", (np.ones((5, 0)), np.ones((6, 0)), np.ones((6, 3))), {}),
-    "sdpa mask and is_causal": ("scaled_dot_product_attention", qkv(L=5, S=5), {"attn_mask": np.ones((5, 5), bool), "is_causal": True}),
-    "sdpa integer mask": ("scaled_dot_product_attention", qkv(), {"attn_mask": np.ones((5, 7), np.int64)}),
-    "sdpa q and k disagree on D": ("scaled_dot_product_attention", (np.ones((5, 4)), np.ones((6, 3)), np.ones((6, 3))), {}),
+    "sdpa head dim 0": (
+        "scaled_dot_product_attention",
+        (np.ones((5, 0)), np.ones((6, 0)), np.ones((6, 3))),
+        {},
+    ),
+    "sdpa mask and is_causal": (
+        "scaled_dot_product_attention",
+        qkv(L=5, S=5),
+        {"attn_mask": np.ones((5, 5), bool), "is_causal": True},
+    ),
+    "sdpa integer mask": (
+        "scaled_dot_product_attention",
+        qkv(),
+        {"attn_mask": np.ones((5, 7), np.int64)},
+    ),
+    "sdpa q and k disagree on D": (
+        "scaled_dot_product_attention",
+        (np.ones((5, 4)), np.ones((6, 3)), np.ones((6, 3))),
+        {},
+    ),
     "sdpa is_causal not a bool": ("scaled_dot_product_attention", qkv(), {"is_causal": "yes"}),
     "causal_mask negative L": ("causal_mask", (-1,), {}),
     "causal_mask float S": ("causal_mask", (3, 2.5), {}),
@@ -220,7 +252,7 @@ BAD = {
     "MultiHeadAttention 0 heads": ("MultiHeadAttention", (8, 0), {}),
     "MultiHeadAttention 3 heads for E=8": ("MultiHeadAttention", (8, 3), {}),
     "MultiHeadAttention float heads": ("MultiHeadAttention", (8, 2.0), {}),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", BAD)

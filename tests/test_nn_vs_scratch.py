@@ -62,10 +62,15 @@ def test_mha_matches_scratch_on_torch_weights(average):
     rng = np.random.default_rng(1)
     q, k, v = rng.normal(size=(2, 5, 16)), rng.normal(size=(2, 7, 6)), rng.normal(size=(2, 7, 10))
     padding = np.array([[True] * 7, [True] * 5 + [False] * 2])  # True = real token, both libs
-    out, w = ours(*map(torch.from_numpy, (q, k, v)), key_padding_mask=torch.from_numpy(padding),
-                  need_weights=True, average_attn_weights=average)  # fmt: skip
-    out_s, w_s = theirs(q, k, v, key_padding_mask=padding, need_weights=True,
-                        average_attn_weights=average)  # fmt: skip
+    out, w = ours(
+        *map(torch.from_numpy, (q, k, v)),
+        key_padding_mask=torch.from_numpy(padding),
+        need_weights=True,
+        average_attn_weights=average,
+    )
+    out_s, w_s = theirs(
+        q, k, v, key_padding_mask=padding, need_weights=True, average_attn_weights=average
+    )
     assert_same(out, out_s)
     assert_same(w, w_s)
 
@@ -73,10 +78,12 @@ def test_mha_matches_scratch_on_torch_weights(average):
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_layers_match_scratch_blocks(norm_first):
     torch.manual_seed(0)
-    enc_ref = torch.nn.TransformerEncoderLayer(16, 4, 32, 0.0, batch_first=True,
-                                               norm_first=norm_first).double()  # fmt: skip
-    dec_ref = torch.nn.TransformerDecoderLayer(16, 4, 32, 0.0, activation="gelu",
-                                               batch_first=True, norm_first=norm_first).double()  # fmt: skip
+    enc_ref = torch.nn.TransformerEncoderLayer(
+        16, 4, 32, 0.0, batch_first=True, norm_first=norm_first
+    ).double()
+    dec_ref = torch.nn.TransformerDecoderLayer(
+        16, 4, 32, 0.0, activation="gelu", batch_first=True, norm_first=norm_first
+    ).double()
     enc = TransformerEncoderLayer(16, 4, 32, norm_first=norm_first).double()
     dec = TransformerDecoderLayer(16, 4, 32, activation="gelu", norm_first=norm_first).double()
     enc.load_torch_state_dict(enc_ref.state_dict())

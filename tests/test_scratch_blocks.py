@@ -50,9 +50,18 @@ BLOCK_IDS = [f"{'pre' if nf else 'post'}-LN-{act}" for nf, act in BLOCK_CASES]
 
 @pytest.mark.parametrize("norm_first,activation", BLOCK_CASES, ids=BLOCK_IDS)
 def test_encoder_block_matches_torch(norm_first, activation, close):
-    layer = _randomise(torch.nn.TransformerEncoderLayer(
-        16, 4, 32, dropout=0.0, activation=activation, batch_first=True, norm_first=norm_first,
-        dtype=torch.float64))  # fmt: skip
+    layer = _randomise(
+        torch.nn.TransformerEncoderLayer(
+            16,
+            4,
+            32,
+            dropout=0.0,
+            activation=activation,
+            batch_first=True,
+            norm_first=norm_first,
+            dtype=torch.float64,
+        )
+    )
     block = EncoderBlock.from_torch(layer)
     x = np.random.default_rng(2).standard_normal((3, 6, 16))
     padding = np.array([[True] * 6, [True] * 4 + [False] * 2, [True] * 2 + [False] * 4])
@@ -77,9 +86,18 @@ def test_encoder_block_matches_torch(norm_first, activation, close):
 
 @pytest.mark.parametrize("norm_first,activation", BLOCK_CASES, ids=BLOCK_IDS)
 def test_decoder_block_matches_torch(norm_first, activation, close):
-    layer = _randomise(torch.nn.TransformerDecoderLayer(
-        16, 4, 32, dropout=0.0, activation=activation, batch_first=True, norm_first=norm_first,
-        dtype=torch.float64))  # fmt: skip
+    layer = _randomise(
+        torch.nn.TransformerDecoderLayer(
+            16,
+            4,
+            32,
+            dropout=0.0,
+            activation=activation,
+            batch_first=True,
+            norm_first=norm_first,
+            dtype=torch.float64,
+        )
+    )
     block = DecoderBlock.from_torch(layer)
     rng = np.random.default_rng(3)
     x, memory = rng.standard_normal((2, 5, 16)), rng.standard_normal((2, 7, 16))

@@ -62,8 +62,9 @@ class Seq2SeqTransformer(nn.Module):
         """src (B, S) -> memory (B, S, E). ``src_key_padding_mask`` (B, S): ``True`` = real."""
         x = self.pos(self.src_emb(src))  # (B, S) -> (B, S, E)
         for layer in self.encoder:
-            out = layer(x, src_key_padding_mask=src_key_padding_mask,
-                        need_weights=attention is not None)  # fmt: skip
+            out = layer(
+                x, src_key_padding_mask=src_key_padding_mask, need_weights=attention is not None
+            )
             if attention is not None:
                 out, w = out
                 attention["encoder"].append(w)
