@@ -30,7 +30,7 @@ def causal_mask(L: int, S: int | None = None, *, offset: int = 0, device=None) -
     """
     L = check_size("L", L)
     S = L if S is None else check_size("S", S)
-    offset = check_size("offset", offset, minimum=-(2**62))
+    offset = check_size("offset", offset, minimum=None)
     rows = torch.arange(L, device=device)[:, None] + offset  # (L, 1)
     cols = torch.arange(S, device=device)[None, :]  # (1, S)
     return cols <= rows  # (L, S)

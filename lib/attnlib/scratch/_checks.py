@@ -13,11 +13,14 @@ import numbers
 import numpy as np
 
 
-def check_size(name: str, value: object, minimum: int = 0) -> int:
-    """Return ``value`` as an int, raising unless it is an integer ``>= minimum`` (not a bool)."""
+def check_size(name: str, value: object, minimum: int | None = 0) -> int:
+    """Return ``value`` as an int, raising unless it is an integer ``>= minimum`` (not a bool).
+
+    ``minimum=None``: any integer (an offset may be negative).
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {name}={value}")
     return int(value)
 

@@ -41,7 +41,7 @@ def causal_mask(
     """
     L = check_size("L", L)
     S = L if S is None else check_size("S", S)
-    offset = check_size("offset", offset, minimum=-(2**62))
+    offset = check_size("offset", offset, minimum=None)
     if align is not None:
         offset = _offset_from_align(align, L, S)
     return np.tril(np.ones((L, S), dtype=bool), k=offset)
