@@ -13,19 +13,17 @@ import html.parser
 import http.server
 import os
 import re
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+import decks as deck_sources
+import lecture as lec
+import pdf as deck_pdf
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "slides")]
-import decks as deck_sources  # noqa: E402
-import lecture as lec  # noqa: E402
-import pdf as deck_pdf  # noqa: E402
 
 SITE = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
 SHOTS = ROOT / "screenshots"

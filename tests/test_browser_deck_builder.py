@@ -9,14 +9,13 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import decks
+import lecture as lec
+import myst
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "slides")]
-import decks  # noqa: E402
-import lecture as lec  # noqa: E402
-import myst  # noqa: E402
 
 # slides/build.py, under a name that cannot clash with the PyPI package "build".
 _spec = importlib.util.spec_from_file_location("slides_build", ROOT / "slides" / "build.py")
