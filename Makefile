@@ -37,6 +37,12 @@ $(CHROMIUM):
 	@echo "== installing chromium (apt-get)"
 	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
 
+## Bubblewrap, the sandbox attn-grade runs each submission in (Debian's; as root in CI, with sudo elsewhere).
+BWRAP ?= /usr/bin/bwrap
+$(BWRAP):
+	@echo "== installing bubblewrap (apt-get)"
+	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap
+
 ## A CJK font, so screenshots show the Chinese terms instead of empty boxes.
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 $(CJK_FONT):
@@ -69,12 +75,12 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-unit:
+unit: $(BWRAP)
 	@echo "== stage: unit tests"
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider -m "not browser"
 
 ## The grader end to end (sandboxed): every reference solution full marks, every untouched stub 0.
-grading: $(STAMP)
+grading: $(STAMP) $(BWRAP)
 	@echo "== stage: grading (attn-grade --selfcheck exercises/)"
 	$(BIN)/attn-grade --selfcheck exercises/
 

@@ -15,32 +15,83 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from attnlib.grading import bubblewrap
 from attnlib.grading.grader import grade_submission
+from attnlib.grading.gradescope import write_gradescope
 from attnlib.grading.hidden import load_test_dir
-from attnlib.grading.results import SubmissionResult
+from attnlib.grading.results import ExerciseResult, SubmissionResult, printable
+from attnlib.grading.submission import display_name
 
 SUFFIXES = {".ipynb", ".py"}
+MAX_DEPTH = 6  # folders below a student's folder
+MAX_FILES = 64  # files graded per student
+UNSAFE_FLAG = "--no-sandbox-i-trust-every-submission"
 
 
-def _students(batch: Path) -> dict[str, list[Path]]:
-    students: dict[str, list[Path]] = {}
-    for entry in sorted(batch.iterdir()):
+def _student_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """The gradable files under a student's folder, without following links; and what was skipped."""
+    files, skipped = [], []
+    for root, dirs, names in os.walk(folder, onerror=lambda e: skipped.append(str(e))):
+        depth = len(Path(root).relative_to(folder).parts)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != ".ipynb_checkpoints")
+        if depth >= MAX_DEPTH and dirs:
+            skipped.append(f"folders nested deeper than {MAX_DEPTH} levels were not read")
+            dirs[:] = []
+        for name in sorted(names):
+            p = Path(root, name)
+            if p.suffix in SUFFIXES and not name.startswith("."):
+                if p.is_symlink():
+                    skipped.append(f"{display_name(p)} is a link, not a file: not graded")
+                else:
+                    files.append(p)
+    if len(files) > MAX_FILES:
+        skipped.append(f"{len(files)} files: only the first {MAX_FILES} were graded")
+    return files[:MAX_FILES], skipped
+
+
+def _students(batch: Path) -> dict[str, tuple[list[Path], list[str]]]:
+    """Student name -> (files, problems): ``alice.ipynb`` and ``alice.py`` both count for alice."""
+    students: dict[str, tuple[list[Path], list[str]]] = {}
+    for entry in sorted(batch.iterdir(), key=lambda p: os.fsencode(p.name)):
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
-            files = sorted(p for p in entry.rglob("*") if p.suffix in SUFFIXES and p.is_file())
-            students[entry.name] = [p for p in files if ".ipynb_checkpoints" not in p.parts]
+        if entry.is_symlink():
+            students[display_name(entry)] = ([], ["a link, not a file: not graded"])
+        elif entry.is_dir():
+            students[display_name(entry)] = _student_files(entry)
         elif entry.suffix in SUFFIXES:
-            students[entry.stem] = [entry]
+            files, _ = students.setdefault(display_name(entry.with_suffix("")), ([], []))
+            files.append(entry)
     return students
 
 
-def _write_csv(path: Path, rows: dict[str, list[SubmissionResult]]) -> None:
+def _best(results: list[SubmissionResult]) -> tuple[dict[str, ExerciseResult], list[str]]:
+    """Per exercise, the best of the files that answer it (noted when several do)."""
+    best: dict[str, ExerciseResult] = {}
+    seen: dict[str, int] = {}
+    for r in results:
+        for e in r.exercises:
+            seen[e.exercise] = seen.get(e.exercise, 0) + 1
+            if e.exercise not in best or e.points > best[e.exercise].points:
+                best[e.exercise] = e
+    notes = [f"{n} files answer {name}: the best counts" for name, n in seen.items() if n > 1]
+    return best, notes
+
+
+def _cell(value: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: no formula, no control characters."""
+    value = printable(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r", "|", "%") else value
+
+
+def _write_csv(path: Path, rows: dict[str, list[SubmissionResult]], problems: dict) -> None:
+    """One row per student, written to a temporary file first and renamed (atomic)."""
     names: list[str] = []
     maxima: dict[str, float] = {}
     for results in rows.values():
@@ -49,18 +100,34 @@ def _write_csv(path: Path, rows: dict[str, list[SubmissionResult]]) -> None:
                 if e.exercise not in maxima:
                     names.append(e.exercise)
                 maxima[e.exercise] = max(maxima.get(e.exercise, 0), e.max_points)
-    with open(path, "w", newline="") as f:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["student", *names, "total", "max", "errors"])
+        w.writerow(["student", *map(_cell, names), "total", "max", "errors"])
         w.writerow(
             ["(max)", *(f"{maxima[n]:g}" for n in names), f"{sum(maxima.values()):g}", "", ""]
         )
         for student, results in rows.items():
-            got = {e.exercise: e.points for r in results for e in r.exercises}
-            errors = "; ".join(err for r in results for err in r.errors)
-            total = sum(got.values())
+            best, notes = _best(results)
+            got = {name: e.points for name, e in best.items()}
+            errors = [*problems.get(student, []), *(e for r in results for e in r.errors), *notes]
             cells = [f"{got.get(n, 0):g}" for n in names]
-            w.writerow([student, *cells, f"{total:g}", f"{sum(maxima.values()):g}", errors])
+            total = f"{sum(got.values()):g}"
+            w.writerow([_cell(student), *cells, total, f"{sum(maxima.values()):g}",
+                        _cell("; ".join(errors))])  # fmt: skip
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _grade_safely(grade, path: Path) -> SubmissionResult:
+    """``grade(path)``; a bug or an unexpected error becomes this file's error, never the class's."""
+    try:
+        return grade(path)
+    except Exception as err:  # noqa: BLE001 - one file must not stop a class
+        result = SubmissionResult(display_name(path, full=True))
+        result.errors.append(f"grading failed: {type(err).__name__}: {str(err)[:200]}")
+        return result
 
 
 def selfcheck(directory: Path, timeout: float, memory_mb: int, jobs: int = 2) -> int:
@@ -75,6 +142,8 @@ def selfcheck(directory: Path, timeout: float, memory_mb: int, jobs: int = 2) ->
         graded = list(
             pool.map(lambda p: grade_submission(p, None, None, timeout, memory_mb), files)
         )
+    why = bubblewrap.probe()
+    print(f"sandbox: {'bubblewrap' if why is None else 'none (' + why + ')'}")
     bad = 0
     print(f"{'exercise':22s} {'reference':>10s} {'stub':>8s}")
     for stub, ref, st in zip(stubs, graded[0::2], graded[1::2]):
@@ -85,6 +154,12 @@ def selfcheck(directory: Path, timeout: float, memory_mb: int, jobs: int = 2) ->
     return 1 if bad else 0
 
 
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="attn-grade", description=__doc__.split("\n\n")[0])
     ap.add_argument("submission", nargs="?", help="a notebook (.ipynb) or Python file (.py)")
@@ -92,44 +167,69 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--csv", metavar="OUT", help="with --batch: write one row per student")
     ap.add_argument("--tests", metavar="DIR", help="instructor test files (hidden tests)")
     ap.add_argument("--json", metavar="OUT", help="write the full results as JSON")
+    ap.add_argument("--gradescope", metavar="OUT", help="one submission: Gradescope results.json")
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per exercise (10)")
     ap.add_argument("--memory", type=int, default=1024, help="memory limit in MiB (1024)")
     ap.add_argument("--exercise", help="grade as this exercise (default: detect)")
     ap.add_argument("--jobs", type=int, default=2, help="submissions graded at once (2)")
     ap.add_argument("--selfcheck", metavar="DIR", help="reference solutions full, stubs 0")
     ap.add_argument("--details", action="store_true", help="show reasons for hidden tests too")
+    ap.add_argument(
+        UNSAFE_FLAG, dest="unsafe", action="store_true",
+        help="grade a class without the bubblewrap sandbox (only for code you trust)",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     if args.selfcheck:
         return selfcheck(Path(args.selfcheck), args.timeout, args.memory, args.jobs)
     if bool(args.submission) == bool(args.batch):
         ap.error("give one SUBMISSION or --batch DIR")
+    isolation = "process" if args.unsafe else "auto"
+    if args.batch and not args.unsafe:
+        why = bubblewrap.probe()
+        if why:
+            print(f"attn-grade: refusing to grade a class without a sandbox: {why}.\n"
+                  f"Install bubblewrap, or pass {UNSAFE_FLAG} if you trust every submission.",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+        isolation = "sandbox"
+    if args.unsafe:
+        print(f"attn-grade: WARNING: {UNSAFE_FLAG}: submissions run unsandboxed, as you",
+              file=sys.stderr)  # fmt: skip
     extra = load_test_dir(args.tests) if args.tests else {}
 
     def grade(path: Path) -> SubmissionResult:
-        return grade_submission(path, extra, args.exercise, args.timeout, args.memory)
+        return grade_submission(
+            path, extra, args.exercise, args.timeout, args.memory, isolation=isolation
+        )
 
     t0 = time.perf_counter()
     if args.submission:
-        result = grade(Path(args.submission))
+        result = _grade_safely(grade, Path(args.submission))
         print(result.text(args.details))
-        results = {Path(args.submission).stem: [result]}
+        results = {display_name(Path(args.submission).with_suffix("")): [result]}
+        if args.gradescope:
+            write_gradescope(Path(args.gradescope), result)
     else:
         students = _students(Path(args.batch))
-        files = [p for paths in students.values() for p in paths]
+        files = [p for paths, _ in students.values() for p in paths]
         with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-            graded = dict(zip(files, pool.map(grade, files)))
-        results = {s: [graded[p] for p in paths] for s, paths in students.items()}
+            graded = list(pool.map(lambda p: _grade_safely(grade, p), files))
+        by_file = dict(zip(map(id, files), graded))
+        results = {s: [by_file[id(p)] for p in paths] for s, (paths, _) in students.items()}
+        problems = {s: skipped for s, (_, skipped) in students.items() if skipped}
         for student, rs in results.items():
-            total, most = sum(r.points for r in rs), sum(r.max_points for r in rs)
-            print(f"{student:24s} {total:g} / {most:g}")
+            best, _ = _best(rs)
+            total = sum(e.points for e in best.values())
+            most = sum(e.max_points for e in best.values())
+            print(f"{printable(student):24s} {total:g} / {most:g}")
         print(
             f"graded {len(files)} files of {len(students)} students in {time.perf_counter() - t0:.1f} s"
         )
         if args.csv:
-            _write_csv(Path(args.csv), results)
+            _write_csv(Path(args.csv), results, problems)
     if args.json:
         data = {s: [r.to_dict() for r in rs] for s, rs in results.items()}
-        Path(args.json).write_text(json.dumps(data, indent=1))
+        _atomic_write(Path(args.json), json.dumps(data, indent=1))
     return 0
 
 

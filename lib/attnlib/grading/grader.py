@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from attnlib.grading import bubblewrap
 from attnlib.grading.engine import failed_everywhere, score
 from attnlib.grading.results import SubmissionResult
 from attnlib.grading.sandbox import run_calls
 from attnlib.grading.spec import Exercise, get_exercise
-from attnlib.grading.submission import SubmissionError, read_submission
+from attnlib.grading.submission import SubmissionError, display_name, read_submission
 
 
 def _function_names(ex: Exercise, aliases: dict[str, str]) -> dict[str, str]:
@@ -29,6 +30,7 @@ def grade_submission(
     exercise: str | None = None,
     timeout: float = 10.0,
     memory_mb: int = 1024,
+    isolation: str = "auto",
 ) -> SubmissionResult:
     """Score ``path`` on the exercises it answers (or on ``exercise``).
 
@@ -36,20 +38,31 @@ def grade_submission(
         extra: exercises from an instructor's test directory (see :mod:`attnlib.grading.hidden`);
             they replace the public versions of the same name.
         timeout: wall-clock seconds per exercise (and for loading the code).
-        memory_mb: address-space limit of the child process.
+        memory_mb: address-space limit of each process of the submission.
+        isolation: ``"sandbox"`` (bubblewrap; RuntimeError when it cannot start), ``"process"``
+            (a plain subprocess: for trusted code only) or ``"auto"`` (the sandbox when it can
+            start, else a plain subprocess, said in the result's ``notice``).
     """
     t0 = time.perf_counter()
-    result = SubmissionResult(str(path))
+    result = SubmissionResult(display_name(path, full=True))
+    if isolation in ("auto", "sandbox"):
+        why = bubblewrap.probe()
+        if why and isolation == "sandbox":
+            raise RuntimeError(f"cannot grade in a sandbox: {why}")
+        isolation = "process" if why else "sandbox"
+        if why:
+            result.notice = f"not sandboxed ({why}): feedback only, not for grading a class"
+    result.isolation = isolation
     extra = extra or {}
     try:
         sub = read_submission(path)
         names = [exercise] if exercise else sub.exercise_names
         if not names:
             raise SubmissionError(
-                f"{Path(path).name}: cannot tell which exercise this answers; "
+                f"{display_name(path)}: cannot tell which exercise this answers; "
                 'add check("name", f) or name the file NN_name.ipynb, or pass --exercise'
             )
-    except (SubmissionError, OSError) as err:
+    except (SubmissionError, OSError, RecursionError, MemoryError) as err:
         result.errors.append(str(err))
         if exercise:
             ex = extra.get(exercise) or get_exercise(exercise)
@@ -67,7 +80,7 @@ def grade_submission(
         exercises.append(ex)
         for t in ex.tests:
             calls.append((ex.name, rename[t.function or ex.functions[0]], t.args, t.kwargs))
-    outputs, notes = run_calls(sub.cells, calls, timeout=timeout, memory_mb=memory_mb)
+    outputs, notes = run_calls(sub.cells, calls, timeout, memory_mb, isolation)
     start = 0
     for ex in exercises:
         n = len(ex.tests)
