@@ -14,10 +14,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from attnlib.grading.compare import Failure
-from attnlib.grading.engine import score
+from attnlib.grading.engine import score, twins
 from attnlib.grading.results import ExerciseResult
-from attnlib.grading.spec import get_exercise
+from attnlib.grading.spec import Test, get_exercise
 
 
 class _TimeLimit(Exception):
@@ -55,15 +57,19 @@ def grade_functions(
     """Score ``functions`` (in the order of the exercise's ``functions``) on the public tests."""
     ex = get_exercise(exercise)
     given = dict(zip(ex.functions, functions)) | named
-    outputs = []
-    for test in ex.tests:
+    fresh = twins(ex, np.random.default_rng())
+
+    def run(test: Test | None) -> Any:
+        if test is None:
+            return None
         name = test.function or ex.functions[0]
         fn = given.get(name)
         if not callable(fn):
-            outputs.append(Failure(f"no function given for `{name}`"))
-        else:
-            outputs.append(_call_with_limit(fn, test.args, test.kwargs, timeout))
-    return score(ex, outputs)
+            return Failure(f"no function given for `{name}`")
+        return _call_with_limit(fn, test.args, test.kwargs, timeout)
+
+    outputs = [run(t) for t in ex.tests]
+    return score(ex, outputs, None, fresh, [run(t) for t in fresh])
 
 
 def library_names(fn: Callable) -> list[str]:

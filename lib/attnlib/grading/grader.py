@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 from attnlib.grading import bubblewrap
-from attnlib.grading.engine import failed_everywhere, score
+from attnlib.grading.engine import failed_everywhere, score, twins
 from attnlib.grading.results import SubmissionResult
 from attnlib.grading.sandbox import run_calls
 from attnlib.grading.spec import Exercise, get_exercise
@@ -31,6 +33,7 @@ def grade_submission(
     timeout: float = 10.0,
     memory_mb: int = 1024,
     isolation: str = "auto",
+    seed: int | None = None,
 ) -> SubmissionResult:
     """Score ``path`` on the exercises it answers (or on ``exercise``).
 
@@ -42,6 +45,7 @@ def grade_submission(
         isolation: ``"sandbox"`` (bubblewrap; RuntimeError when it cannot start), ``"process"``
             (a plain subprocess: for trusted code only) or ``"auto"`` (the sandbox when it can
             start, else a plain subprocess, said in the result's ``notice``).
+        seed: seeds the fresh inputs of each test's twin (default: new ones every time).
     """
     t0 = time.perf_counter()
     result = SubmissionResult(display_name(path, full=True))
@@ -69,6 +73,7 @@ def grade_submission(
             result.exercises.append(failed_everywhere(ex, str(err)))
         result.seconds = time.perf_counter() - t0
         return result
+    rng = np.random.default_rng(seed)
     exercises, calls = [], []
     for name in names:
         try:
@@ -77,14 +82,17 @@ def grade_submission(
             result.errors.append(str(err.args[0]))
             continue
         rename = _function_names(ex, sub.aliases.get(name, {}))
-        exercises.append(ex)
-        for t in ex.tests:
+        fresh = twins(ex, rng)
+        exercises.append((ex, fresh))
+        for t in [*ex.tests, *(f for f in fresh if f is not None)]:
             calls.append((ex.name, rename[t.function or ex.functions[0]], t.args, t.kwargs))
     outputs, notes = run_calls(sub.cells, calls, timeout, memory_mb, isolation)
     start = 0
-    for ex in exercises:
-        n = len(ex.tests)
-        result.exercises.append(score(ex, outputs[start : start + n], notes))
-        start += n
+    for ex, fresh in exercises:
+        n, m = len(ex.tests), sum(f is not None for f in fresh)
+        mine, extra_out = outputs[start : start + n], iter(outputs[start + n : start + n + m])
+        fresh_out = [None if f is None else next(extra_out) for f in fresh]
+        result.exercises.append(score(ex, mine, notes, fresh, fresh_out))
+        start += n + m
     result.seconds = time.perf_counter() - t0
     return result

@@ -86,8 +86,7 @@ def _update_wrong(m, l, acc, s, v, kind):
     return m_new, alpha * l + p.sum(-1), alpha[:, None] * acc + p @ v
 
 
-def _online_tests() -> list[Test]:
-    r = rng(9)
+def _online_tests(r: np.random.Generator) -> list[Test]:
     tiles = [(r.normal(size=(3, 4)), r.normal(size=(4, 2))) for _ in range(3)]
     tiles[1] = (tiles[1][0] + 3.0, tiles[1][1])  # the running max moves
     tiles[2] = (tiles[2][0] - 2.0, tiles[2][1])  # the running max stays
@@ -114,7 +113,8 @@ register(
         title="Online softmax: one tile update (FlashAttention's inner loop)",
         functions=("online_softmax_update",),
         oracles={"online_softmax_update": lambda *a: None},
-        tests=_online_tests(),
+        tests=_online_tests(rng(9)),
+        fresh=_online_tests,
         mistakes={
             "online_softmax_update": [
                 Mistake(

@@ -106,6 +106,18 @@ register(
     )
 )
 
+
+def _fresh_masks(g: np.random.Generator) -> list[Test | None]:
+    """Twins of the masks tests: other sizes and lengths, drawn at grading time."""
+    L, S = int(g.integers(2, 9)), int(g.integers(2, 9))
+    lengths = g.integers(0, S + 1, size=int(g.integers(2, 5)))
+    return [
+        Test("", 0, (L,)), None, Test("", 0, (L, L + int(g.integers(1, 4)))),
+        Test("", 0, (lengths, S), function="lengths_to_mask"),
+        Test("", 0, (np.append(lengths, 0), S), function="lengths_to_mask"),
+    ]  # fmt: skip
+
+
 register(
     Exercise(
         name="masks",
@@ -116,6 +128,7 @@ register(
             "lengths_to_mask": lambda lengths, S: torch.arange(S)[None, :] < t(lengths)[:, None],
         },
         bool_output=True,
+        fresh=_fresh_masks,
         tests=[
             Test("causal_mask(4)", 2, (4,)),
             Test("causal_mask(1)", 1, (1,)),
