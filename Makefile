@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONHASHSEED := 0
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: venv book serve test lint unit grading nbval build-book execute stamp clean assets slides browser colab
+.PHONY: venv book serve test lint unit grading nbval build-book execute stamp clean assets slides browser colab student-release
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "== setting up $(VENV) (virtual environment, pinned by constraints.txt)"
@@ -114,6 +114,13 @@ execute: $(STAMP)
 ## Rewrite the first (setup) cell of every notebook from _config.yml's repository URL.
 stamp: $(STAMP)
 	$(BIN)/python tools/notebooks.py stamp chapters exercises
+
+## What students receive: the committed repository without exercises/solutions (a tarball).
+student-release:
+	@mkdir -p _build
+	git archive --format=tar.gz --prefix=attention-course/ -o _build/student-release.tar.gz HEAD -- . ':(exclude)exercises/solutions'
+	@! tar -tzf _build/student-release.tar.gz | grep -q '^attention-course/exercises/solutions/' || { echo "solutions leaked"; exit 1; }
+	@echo "Students receive: _build/student-release.tar.gz (no exercises/solutions)"
 
 clean:
 	rm -rf _build
