@@ -31,7 +31,7 @@ def test_without_bubblewrap_a_single_file_is_graded_with_a_notice(no_bwrap, tmp_
     path.write_text(SOFTMAX)
     assert main([str(path)]) == 0
     out = capsys.readouterr().out
-    assert "8 / 8 points" in out
+    assert "9 / 9 points" in out
     notices = [line for line in out.splitlines() if "notice:" in line]
     assert len(notices) == 1 and "not sandboxed" in notices[0]
     assert grade_submission(path).isolation == "process"
@@ -49,7 +49,7 @@ def test_without_bubblewrap_batch_refuses_unless_told_loudly(no_bwrap, tmp_path,
     assert UNSAFE_FLAG in capsys.readouterr().err
     assert main(["--batch", str(batch), "--csv", str(grades), UNSAFE_FLAG]) == 0
     assert "WARNING" in capsys.readouterr().err
-    assert grades.read_text().splitlines()[2].startswith("alice,8,")
+    assert grades.read_text().splitlines()[2].startswith("alice,9,")
 
 
 def test_without_the_sandbox_attnlib_and_torch_are_still_refused(no_bwrap, tmp_path):
@@ -64,7 +64,7 @@ def test_the_sandbox_is_what_grades_here():
     assert bubblewrap.probe() is None, bubblewrap.probe()
     result = grade_submission(ROOT / "exercises" / "solutions" / "01_softmax.py")
     assert result.isolation == "sandbox" and not result.notice
-    assert result.points == 8
+    assert result.points == 9
 
 
 def test_gradescope_results_json(tmp_path):
@@ -79,8 +79,8 @@ def test_gradescope_results_json(tmp_path):
     out = tmp_path / "results.json"
     assert main([str(path), "--tests", str(hidden), "--gradescope", str(out)]) == 0
     doc = json.loads(out.read_text())
-    assert doc["max_score"] == 10 and doc["score"] == 7
+    assert doc["max_score"] == 11 and doc["score"] == 8
     tests = doc["tests"]
-    assert len(tests) == 7 and {t["status"] for t in tests} == {"passed", "failed"}
+    assert len(tests) == 8 and {t["status"] for t in tests} == {"passed", "failed"}
     assert tests[-1]["visibility"] == "after_published" and tests[-1]["output"] == ""
     assert tests[2]["score"] == 0 and "why" not in tests[2]["output"] and tests[2]["output"]

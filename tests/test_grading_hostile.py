@@ -1,6 +1,6 @@
 """A hostile class, graded end to end as the instructors' page says: ``attn-grade --batch``.
 
-Each hostile student answers ``softmax`` (8 points). A *probe* returns the right softmax only
+Each hostile student answers ``softmax`` (9 points). A *probe* returns the right softmax only
 when its attack worked (it could reach the network, read the grader's environment, fork 100
 processes ...), so any points it earns are a hole in the sandbox. Honest students, graded in
 the same run, must keep full marks; the run must finish and write every row.
@@ -58,11 +58,11 @@ def _students(port: int, batch: Path, hidden: Path, grades: Path) -> dict[str, s
             "    os.kill(os.getpid(), signal.SIGRTMIN + 3)\n"
         ),
         "forges_frames": cheat(
-            "import os, struct, json\ndef frame(head, tail=b''):\n"
+            "import os, struct, json, sys\ndef frame(head, tail=b''):\n"
             "    body = struct.pack('>I', len(head)) + head + tail\n"
             "    return struct.pack('>Q', len(body)) + body\n"
             "def softmax(x, axis=-1):\n"
-            "    for fd in range(3, 20):\n        for h in [b'[1, 2]', b'\\xff\\xfe', b'{\"kind\": 1}',\n"
+            "    for fd in [int(sys.argv[1]), *range(3, 64)]:\n        for h in [b'[1, 2]', b'\\xff\\xfe', b'{\"kind\": 1}',\n"
             "                  json.dumps({'kind': 'result', 'id': 0, 'value': {'t': 'array',\n"
             "                  'dtype': 'O', 'shape': [-1]}}).encode(), b'{' * 100000]:\n"
             "            try:\n                os.write(fd, frame(h))\n"
@@ -247,7 +247,7 @@ def test_the_run_finishes_and_every_student_has_a_row(graded, run):
 @pytest.mark.parametrize("run", ["plain", "hidden"])
 def test_honest_students_keep_full_marks(graded, run):
     rows = _rows(graded[f"csv_{run}"])
-    full = "10" if run == "hidden" else "8"
+    full = "11" if run == "hidden" else "9"
     for name in ["honest_1", "honest_2", "not_utf8_\\xff\\xfe", "'=HYPERLINK(1)"]:
         assert rows[name]["softmax"] == full, rows[name]
     assert rows["twofiles"]["softmax"] == full and rows["twofiles"]["layer_norm"] == "6"
