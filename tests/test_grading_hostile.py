@@ -132,7 +132,7 @@ def _students(port: int, batch: Path, hidden: Path, grades: Path) -> dict[str, s
         "probe_writable": probe(
             "import os\nfor root, dirs, files in os.walk('/'):\n"
             "    dirs[:] = [d for d in dirs if os.path.join(root, d) not in\n"
-            "               ('/proc', '/tmp', '/dev', '/sys')]\n"
+            "               ('/proc', '/tmp', '/sys')]\n"
             "    if os.access(root, os.W_OK):\n        return True\nreturn False\n"
         ),
         "probe_course_files": probe(
@@ -218,10 +218,23 @@ def graded(tmp_path_factory):
     seconds = time.perf_counter() - t0
     time.sleep(1.0)  # anything that survived would now rewrite the files below
     return {
+        "survivors": _harness_processes(),
         "code": code, "tmp": tmp, "seconds": seconds, "grades": grades, "before": before,
         "after": _digest(protected), "csv_after": grades.read_bytes(),
         "csv_plain": (tmp / "plain.csv").read_bytes(), "csv_hidden": (tmp / "hidden.csv").read_bytes(),
     }  # fmt: skip
+
+
+def _harness_processes() -> list[int]:
+    """Processes still running the harness (a submission's fork keeps its command line)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"/harness/child.py" in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
 
 
 def _notebook(source: str) -> str:
@@ -266,6 +279,7 @@ def test_every_cheat_and_probe_scores_zero(graded, run):
 
 
 def test_nothing_outlives_its_sandbox(graded):
+    assert graded["survivors"] == []
     assert graded["after"] == graded["before"]
     assert graded["csv_after"] == graded["csv_hidden"]
 
