@@ -84,3 +84,17 @@ def test_gradescope_results_json(tmp_path):
     assert len(tests) == 8 and {t["status"] for t in tests} == {"passed", "failed"}
     assert tests[-1]["visibility"] == "after_published" and tests[-1]["output"] == ""
     assert tests[2]["score"] == 0 and "why" not in tests[2]["output"] and tests[2]["output"]
+
+
+def test_check_in_a_kernel_without_bubblewrap_prints_one_notice(no_bwrap, capsys):
+    from attnlib.grading import check
+
+    namespace: dict = {}
+    exec(SOFTMAX, namespace)
+    check("softmax", namespace["softmax"])
+    out = capsys.readouterr().out
+    assert "9 / 9 points" in out
+    assert [line for line in out.splitlines() if line.startswith("notice:")] == [
+        "notice: checked in this kernel; no sandbox can start here "
+        "(bubblewrap (bwrap) is not installed (Debian: apt-get install bubblewrap))"
+    ]
