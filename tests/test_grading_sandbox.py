@@ -7,6 +7,7 @@ Every hostile submission answers two exercises: ``softmax`` (the hostile part) a
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -213,6 +214,11 @@ def test_cli_single_batch_csv_json(tmp_path, capsys):
     (batch / "bob" / "08_layer_norm.py").write_text(LAYER_NORM)
     (batch / "bob" / "01_softmax.ipynb").write_text("not json")
     (batch / "carol.py").write_text("")
+    (batch / "dave.PY").write_text(SOFTMAX + '\ncheck("softmax", softmax)\n')
+    (batch / "erin.txt").write_text("my answers are in the notebook")
+    (batch / "bob" / "notes.md").write_text("notes")
+    (batch / "frank.py").symlink_to(batch / "alice.py")
+    os.mkfifo(batch / "gina.py")
     grades, out_json = tmp_path / "grades.csv", tmp_path / "all.json"
     assert main(["--batch", str(batch), "--csv", str(grades), "--json", str(out_json)]) == 0
     rows = [line.split(",") for line in grades.read_text().splitlines()]
@@ -223,6 +229,12 @@ def test_cli_single_batch_csv_json(tmp_path, capsys):
     assert by_student["bob"][header.index("layer_norm")] == "6"
     assert by_student["bob"][header.index("total")] == "6"
     assert "empty" in by_student["carol"][header.index("errors")]
+    assert by_student["dave"][header.index("softmax")] == "9"
+    assert "not a .ipynb or .py file" in by_student["erin"][header.index("errors")]
+    assert "notes.md is not a .ipynb" in by_student["bob"][header.index("errors")]
+    assert "is a link" in by_student["frank"][header.index("errors")]
+    assert "not a regular file" in by_student["gina"][header.index("errors")]
+    assert by_student["frank"][header.index("total")] == "0"
     assert json.loads(out_json.read_text())["alice"][0]["points"] == 9
     assert main([str(batch / "alice.py"), "--timeout", "5"]) == 0
     assert "9 / 9 points" in capsys.readouterr().out

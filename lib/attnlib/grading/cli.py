@@ -34,25 +34,35 @@ MAX_FILES = 64  # files graded per student
 UNSAFE_FLAG = "--no-sandbox-i-trust-every-submission"
 
 
+def _why_not(p: Path) -> str | None:
+    """Why ``p`` is not graded (None: it is). Links are not followed, not even to a classmate."""
+    if p.is_symlink():
+        return f"{display_name(p)} is a link, not a file: not graded"
+    if not p.is_file():
+        return f"{display_name(p)} is not a regular file: not graded"
+    if p.suffix.lower() not in SUFFIXES:
+        return f"{display_name(p)} is not a .ipynb or .py file: not graded"
+    return None
+
+
 def _student_files(folder: Path) -> tuple[list[Path], list[str]]:
     """The gradable files under a student's folder, without following links; and what was skipped."""
     files, skipped = [], []
-    for root, dirs, names in os.walk(folder, onerror=lambda e: skipped.append(str(e))):
+    for root, dirs, names in os.walk(folder, onerror=lambda e: skipped.append(printable(str(e)))):
         depth = len(Path(root).relative_to(folder).parts)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != ".ipynb_checkpoints")
         if depth >= MAX_DEPTH and dirs:
             skipped.append(f"folders nested deeper than {MAX_DEPTH} levels were not read")
             dirs[:] = []
         for name in sorted(names):
+            if name.startswith("."):
+                continue
             p = Path(root, name)
-            if p.suffix in SUFFIXES and not name.startswith("."):
-                if p.is_symlink():
-                    skipped.append(f"{display_name(p)} is a link, not a file: not graded")
-                else:
-                    files.append(p)
+            why = _why_not(p)
+            (skipped if why else files).append(why or p)
     if len(files) > MAX_FILES:
         skipped.append(f"{len(files)} files: only the first {MAX_FILES} were graded")
-    return files[:MAX_FILES], skipped
+    return files[:MAX_FILES], skipped[:20]
 
 
 def _students(batch: Path) -> dict[str, tuple[list[Path], list[str]]]:
@@ -61,13 +71,12 @@ def _students(batch: Path) -> dict[str, tuple[list[Path], list[str]]]:
     for entry in sorted(batch.iterdir(), key=lambda p: os.fsencode(p.name)):
         if entry.name.startswith("."):
             continue
-        if entry.is_symlink():
-            students[display_name(entry)] = ([], ["a link, not a file: not graded"])
-        elif entry.is_dir():
+        if entry.is_dir() and not entry.is_symlink():
             students[display_name(entry)] = _student_files(entry)
-        elif entry.suffix in SUFFIXES:
-            files, _ = students.setdefault(display_name(entry.with_suffix("")), ([], []))
-            files.append(entry)
+            continue
+        files, skipped = students.setdefault(display_name(entry.with_suffix("")), ([], []))
+        why = _why_not(entry)
+        (skipped if why else files).append(why or entry)
     return students
 
 
