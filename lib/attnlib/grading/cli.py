@@ -1,19 +1,18 @@
-"""``attn-grade``: grade one submission, or a whole class, in sandboxed subprocesses.
+"""``attn-grade``: grade one submission, or a whole class, each in a bubblewrap sandbox.
 
-    attn-grade SUBMISSION [--tests DIR] [--json OUT] [--timeout S] [--memory MB] [--exercise NAME]
+    attn-grade SUBMISSION [--tests DIR] [--json OUT] [--gradescope OUT] [--timeout S] [--memory MB]
     attn-grade --batch DIR --csv grades.csv [--tests DIR] [--json OUT] [--jobs N]
     attn-grade --selfcheck exercises/
 
-
-A batch directory holds one entry per student: a file (``alice.ipynb``) or a folder of files
-(``alice/01_softmax.ipynb``, ``alice/02_sdpa.py`` ...). Exit status: 0 when grading ran (whatever
-the scores), 2 for a usage error.
+A batch directory holds one entry per student (see :mod:`attnlib.grading.batch`). Batch mode
+refuses to run without the sandbox unless given ``--no-sandbox-i-trust-every-submission``; one
+file is graded without it too, with a notice. Exit status: 0 when grading ran (whatever the
+scores), 2 for a usage error or a missing sandbox.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -21,122 +20,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from attnlib.grading import bubblewrap
+from attnlib.grading import batch, bubblewrap
 from attnlib.grading.grader import grade_submission
 from attnlib.grading.gradescope import write_gradescope
 from attnlib.grading.hidden import load_test_dir
-from attnlib.grading.results import ExerciseResult, SubmissionResult, printable
+from attnlib.grading.results import SubmissionResult, printable
 from attnlib.grading.submission import display_name
 
-SUFFIXES = {".ipynb", ".py"}
-MAX_DEPTH = 6  # folders below a student's folder
-MAX_FILES = 64  # files graded per student
 UNSAFE_FLAG = "--no-sandbox-i-trust-every-submission"
-
-
-def _why_not(p: Path) -> str | None:
-    """Why ``p`` is not graded (None: it is). Links are not followed, not even to a classmate."""
-    if p.is_symlink():
-        return f"{display_name(p)} is a link, not a file: not graded"
-    if not p.is_file():
-        return f"{display_name(p)} is not a regular file: not graded"
-    if p.suffix.lower() not in SUFFIXES:
-        return f"{display_name(p)} is not a .ipynb or .py file: not graded"
-    return None
-
-
-def _student_files(folder: Path) -> tuple[list[Path], list[str]]:
-    """The gradable files under a student's folder, without following links; and what was skipped."""
-    files, skipped = [], []
-    for root, dirs, names in os.walk(folder, onerror=lambda e: skipped.append(printable(str(e)))):
-        depth = len(Path(root).relative_to(folder).parts)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != ".ipynb_checkpoints")
-        if depth >= MAX_DEPTH and dirs:
-            skipped.append(f"folders nested deeper than {MAX_DEPTH} levels were not read")
-            dirs[:] = []
-        for name in sorted(names):
-            if name.startswith("."):
-                continue
-            p = Path(root, name)
-            why = _why_not(p)
-            (skipped if why else files).append(why or p)
-    if len(files) > MAX_FILES:
-        skipped.append(f"{len(files)} files: only the first {MAX_FILES} were graded")
-    return files[:MAX_FILES], skipped[:20]
-
-
-def _students(batch: Path) -> dict[str, tuple[list[Path], list[str]]]:
-    """Student name -> (files, problems): ``alice.ipynb`` and ``alice.py`` both count for alice."""
-    students: dict[str, tuple[list[Path], list[str]]] = {}
-    for entry in sorted(batch.iterdir(), key=lambda p: os.fsencode(p.name)):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            students[display_name(entry)] = _student_files(entry)
-            continue
-        files, skipped = students.setdefault(display_name(entry.with_suffix("")), ([], []))
-        why = _why_not(entry)
-        (skipped if why else files).append(why or entry)
-    return students
-
-
-def _best(results: list[SubmissionResult]) -> tuple[dict[str, ExerciseResult], list[str]]:
-    """Per exercise, the best of the files that answer it (noted when several do)."""
-    best: dict[str, ExerciseResult] = {}
-    seen: dict[str, int] = {}
-    for r in results:
-        for e in r.exercises:
-            seen[e.exercise] = seen.get(e.exercise, 0) + 1
-            if e.exercise not in best or e.points > best[e.exercise].points:
-                best[e.exercise] = e
-    notes = [f"{n} files answer {name}: the best counts" for name, n in seen.items() if n > 1]
-    return best, notes
-
-
-def _cell(value: str) -> str:
-    """A CSV cell that a spreadsheet shows as text: no formula, no control characters."""
-    value = printable(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r", "|", "%") else value
-
-
-def _write_csv(path: Path, rows: dict[str, list[SubmissionResult]], problems: dict) -> None:
-    """One row per student, written to a temporary file first and renamed (atomic)."""
-    names: list[str] = []
-    maxima: dict[str, float] = {}
-    for results in rows.values():
-        for r in results:
-            for e in r.exercises:
-                if e.exercise not in maxima:
-                    names.append(e.exercise)
-                maxima[e.exercise] = max(maxima.get(e.exercise, 0), e.max_points)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["student", *map(_cell, names), "total", "max", "errors"])
-        w.writerow(
-            ["(max)", *(f"{maxima[n]:g}" for n in names), f"{sum(maxima.values()):g}", "", ""]
-        )
-        for student, results in rows.items():
-            best, notes = _best(results)
-            got = {name: e.points for name, e in best.items()}
-            errors = [*problems.get(student, []), *(e for r in results for e in r.errors), *notes]
-            cells = [f"{got.get(n, 0):g}" for n in names]
-            total = f"{sum(got.values()):g}"
-            w.writerow([_cell(student), *cells, total, f"{sum(maxima.values()):g}",
-                        _cell("; ".join(errors))])  # fmt: skip
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _grade_safely(grade, path: Path) -> SubmissionResult:
-    """``grade(path)``; a bug or an unexpected error becomes this file's error, never the class's."""
-    try:
-        return grade(path)
-    except Exception as err:  # noqa: BLE001 - one file must not stop a class
-        result = SubmissionResult(display_name(path, full=True))
-        result.errors.append(f"grading failed: {type(err).__name__}: {str(err)[:200]}")
-        return result
 
 
 def selfcheck(directory: Path, timeout: float, memory_mb: int, jobs: int = 2) -> int:
@@ -213,21 +104,21 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     if args.submission:
-        result = _grade_safely(grade, Path(args.submission))
+        result = batch.grade_safely(grade, Path(args.submission))
         print(result.text(args.details))
         results = {display_name(Path(args.submission).with_suffix("")): [result]}
         if args.gradescope:
             write_gradescope(Path(args.gradescope), result)
     else:
-        students = _students(Path(args.batch))
+        students = batch.students(Path(args.batch))
         files = [p for paths, _ in students.values() for p in paths]
         with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-            graded = list(pool.map(lambda p: _grade_safely(grade, p), files))
+            graded = list(pool.map(lambda p: batch.grade_safely(grade, p), files))
         by_file = dict(zip(map(id, files), graded))
         results = {s: [by_file[id(p)] for p in paths] for s, (paths, _) in students.items()}
         problems = {s: skipped for s, (_, skipped) in students.items() if skipped}
         for student, rs in results.items():
-            best, _ = _best(rs)
+            best, _ = batch.best_per_exercise(rs)
             total = sum(e.points for e in best.values())
             most = sum(e.max_points for e in best.values())
             print(f"{printable(student):24s} {total:g} / {most:g}")
@@ -235,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             f"graded {len(files)} files of {len(students)} students in {time.perf_counter() - t0:.1f} s"
         )
         if args.csv:
-            _write_csv(Path(args.csv), results, problems)
+            batch.write_csv(Path(args.csv), results, problems)
     if args.json:
         data = {s: [r.to_dict() for r in rs] for s, rs in results.items()}
         _atomic_write(Path(args.json), json.dumps(data, indent=1))
