@@ -67,6 +67,16 @@ def test_the_sandbox_is_what_grades_here():
     assert result.points == 9
 
 
+def test_the_user_namespace_mode_of_a_grader_that_is_not_root_starts_too():
+    """Run by an instructor's own account, the sandbox maps uid 65534 in a user namespace."""
+    import subprocess
+
+    cmd = bubblewrap.command(bubblewrap.find_bwrap(), ["--probe"], 1, userns=True)
+    assert "--unshare-user" in cmd
+    done = subprocess.run(cmd, capture_output=True, timeout=60)
+    assert done.stdout == b"sandbox ok\n", done.stderr
+
+
 def test_gradescope_results_json(tmp_path):
     hidden = tmp_path / "hidden"
     hidden.mkdir()
