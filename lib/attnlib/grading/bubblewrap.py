@@ -47,6 +47,17 @@ def find_bwrap() -> str | None:
         return None
 
 
+def _top_dirs() -> list[str]:
+    """/lib, /lib64 and /bin as on the host: links into /usr (merged /usr), or read-only binds."""
+    out: list[str] = []
+    for top in ("/lib", "/lib64", "/bin"):
+        if os.path.islink(top):
+            out += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            out += ["--ro-bind", top, top]
+    return out
+
+
 def _python_binds() -> list[str]:
     """Read-only binds of the interpreter and its standard library, with no site-packages."""
     prefix = Path(sys.base_prefix).resolve()
@@ -95,8 +106,7 @@ def command(bwrap: str, argv: list[str], fd: int, userns: bool | None = None) ->
         "--hostname", "sandbox", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
         "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "OPENBLAS_NUM_THREADS", "1",
         "--setenv", "MKL_NUM_THREADS", "1",
-        "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-        "--symlink", "usr/bin", "/bin", *mkdirs, *binds,
+        *_top_dirs(), *mkdirs, *binds,
         "--ro-bind", str(CHILD), HARNESS, "--proc", "/proc", "--dev", "/dev",
         "--size", str(TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp", "--chdir", "/tmp",
         str(Path(sys.executable).resolve()), "-I", "-S", "-B", HARNESS, str(fd), *argv,
