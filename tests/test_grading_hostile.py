@@ -203,12 +203,12 @@ def graded(tmp_path_factory):
     protected = [batch / "honest_1.py", batch / "honest_2.py", hidden / "softmax_hidden.py"]
     before = _digest(protected)
     old_extra, os.environ["ATTN_TEST_SECRET"] = sandbox.LOAD_EXTRA, SECRET
-    sandbox.LOAD_EXTRA = 3.0
+    sandbox.LOAD_EXTRA = 6.0
     t0 = time.perf_counter()
     try:
         code = {}
         for key, extra in [("plain", []), ("hidden", ["--tests", str(hidden)])]:
-            code[key] = main(["--batch", str(batch), "--csv", str(grades), "--timeout", "3",
+            code[key] = main(["--batch", str(batch), "--csv", str(grades), "--timeout", "6",
                               "--json", str(tmp / f"{key}.json"), *extra])  # fmt: skip
             (tmp / f"{key}.csv").write_bytes(grades.read_bytes())
     finally:
