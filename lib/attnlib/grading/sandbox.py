@@ -34,7 +34,7 @@ from attnlib.grading.wire import parse_message
 
 MAX_MESSAGE = 64 * 2**20  # bytes of one framed message
 LOAD_EXTRA = 10.0  # seconds added to the timeout for loading the code (imports such as torch)
-PROCESSES = 32  # RLIMIT_NPROC inside the sandbox (per slot uid when the grader is root)
+PROCESSES = 8  # RLIMIT_NPROC in the sandbox (per slot uid as root): at most 8 x --memory MiB
 Call = tuple[str, str, tuple, dict]  # (group, function name, args, kwargs)
 
 _slots_lock = threading.Lock()
