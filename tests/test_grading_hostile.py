@@ -106,7 +106,11 @@ def _students(port: int, batch: Path, hidden: Path, grades: Path) -> dict[str, s
         "probe_network": probe(
             "import socket\ntry:\n"
             f"    socket.create_connection(('127.0.0.1', {port}), timeout=1).close()\n"
-            "    return True\nexcept OSError:\n    return False\n"
+            "    return True\nexcept OSError:\n    pass\n"
+            "for family in (socket.AF_INET, socket.AF_INET6, socket.AF_PACKET, socket.AF_NETLINK):\n"
+            "    try:\n        socket.socket(family, socket.SOCK_RAW if family == socket.AF_PACKET\n"
+            "                      else socket.SOCK_DGRAM).close()\n        return True\n"
+            "    except OSError:\n        pass\nreturn False\n"
         ),
         "probe_grader_env": probe(
             "import glob\nfor p in glob.glob('/proc/*/environ'):\n    try:\n"

@@ -100,21 +100,25 @@ class _Child:
         job = pickle.dumps({"cells": cells, "calls": calls, "limits": limits, "uid": self.uid})
         r, w = os.pipe()
         jr, jw = os.pipe()
+        filt = bubblewrap.seccomp_fd() if isolation == "sandbox" else None
         if isolation == "sandbox":
-            bwrap = bubblewrap.find_bwrap()
-            argv, pre = bubblewrap.command(bwrap or "bwrap", [], w), None
+            bwrap = bubblewrap.find_bwrap() or "bwrap"
+            argv, pre = bubblewrap.command(bwrap, [], w, seccomp=filt), None
         else:
             argv = [sys.executable, "-I", str(bubblewrap.CHILD), str(w)]
             pre = lambda: _fallback_limits(memory_mb, cpu_s)  # noqa: E731
         try:
             self.proc = subprocess.Popen(
                 argv, stdin=jr, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=(w,), cwd="/", env=_plain_env(), start_new_session=True,
-                preexec_fn=pre,
+                pass_fds=(w,) if filt is None else (w, filt), cwd="/", env=_plain_env(),
+                start_new_session=True, preexec_fn=pre,
             )  # fmt: skip
+        except BaseException:
+            _give_uid(self.uid)
+            raise
         finally:
-            os.close(w)
-            os.close(jr)
+            for fd in (w, jr) if filt is None else (w, jr, filt):
+                os.close(fd)
         threading.Thread(target=_feed, args=(jw, job), daemon=True).start()
         self.fd, self.buf, self.reason = r, bytearray(), "ended early"
 
