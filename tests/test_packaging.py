@@ -100,3 +100,10 @@ def test_hide_speaker_notes_tags_only_notes_cells():
     assert note.metadata["tags"] == ["remove-cell"]
     assert "tags" not in slide.metadata
     assert notebooks.hide_speaker_notes(nb) is False
+
+
+def test_readme_gives_the_published_address_from_config():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    address = config["html"]["baseurl"]
+    assert address.startswith("https://") and address.endswith("/")
+    assert address in (ROOT / "README.md").read_text()
