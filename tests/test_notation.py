@@ -76,3 +76,17 @@ def test_notation_page_names_each_clash_it_resolves():
     text = NOTATION.read_text()
     for must in (r"$Z = \lambda QK^\top$", r"\mathrm{Ent}(a)", "W_{hh}", "U_a"):
         assert must in text
+
+
+PRIMER = ROOT / "chapters" / "foundations_extra" / "primer.md"
+
+
+def test_primer_code_runs_and_its_training_loop_learns():
+    """The primer's code blocks are shown, not executed by the book: run them here."""
+    pytest.importorskip("torch")
+    blocks = re.findall(r"```python\n(.*?)```", PRIMER.read_text(), re.DOTALL)
+    assert len(blocks) == 3
+    namespace: dict = {}
+    for block in blocks:
+        exec(block, namespace)  # noqa: S102 - the course's own snippets
+    assert float(namespace["loss"].detach()) < 0.1  # the toy next-token task is learned
