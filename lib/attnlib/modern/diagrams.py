@@ -1,0 +1,110 @@
+"""Diagrams of the part on modern attention, drawn from the library's own objects and shapes.
+
+Same look as :mod:`attnlib.viz.diagrams` (its ``_style``); show one with
+``attnlib.viz.diagrams.show(fig)``.
+"""
+
+from __future__ import annotations
+
+from attnlib.modern.paged_kv_cache import PagedKVCache
+from attnlib.viz.diagrams._style import (
+    COLORS,
+    HEAD_COLORS,
+    SMALL,
+    arrow,
+    box,
+    canvas,
+    diagram,
+)
+
+
+@diagram
+def paged_cache(cache: PagedKVCache):
+    """Block tables (left) pointing into the pool of blocks (right), one colour per sequence.
+
+    Each block shows its ``block_size`` slots, dark where a token is stored; a block shared by
+    several sequences (prefix sharing) is drawn in the first one's colour with a thick edge.
+    """
+    from matplotlib.patches import Rectangle
+
+    seqs = sorted(cache.tables)
+    n_blocks, H, bs, D = cache.k_pool.shape
+    owner: dict[int, int] = {}
+    filled: dict[int, int] = {}
+    for s in seqs:
+        for i, b in enumerate(cache.tables[s]):
+            owner.setdefault(b, s)
+            filled[b] = max(filled.get(b, 0), min(bs, cache.lengths[s] - i * bs))
+    row_h, pool_h = 0.5, 0.34
+    height = max(len(seqs) * row_h, n_blocks * pool_h) + 1.0
+    fig, ax = canvas(height=height)
+    colour = {s: HEAD_COLORS[i % len(HEAD_COLORS)] for i, s in enumerate(seqs)}
+    top = height - 0.75
+    ax.text(0.2, height - 0.3, "block tables", fontsize=SMALL, fontweight="bold")
+    ax.text(4.2, height - 0.3, f"pool: {n_blocks} blocks of {bs} slots",
+            fontsize=SMALL, fontweight="bold")  # fmt: skip
+    ax.text(4.2, height - 0.52, f"slot: a key and a value, (H, D) = ({H}, {D})",
+            fontsize=SMALL)  # fmt: skip
+    cell = min(0.3, 2.2 / bs)
+    left = {}
+    for b in range(n_blocks):  # the pool, one block per row
+        x0, y0 = 4.6, top - 0.15 - b * pool_h
+        c = colour.get(owner.get(b), COLORS["mask"])
+        for j in range(bs):
+            dark = j < filled.get(b, 0)
+            ax.add_patch(Rectangle((x0 + j * cell, y0 - 0.12), cell, 0.24,
+                                   facecolor=c if dark else "white", edgecolor=c,
+                                   linewidth=2.4 if _shared(cache, b) else 0.8))  # fmt: skip
+        ax.text(x0 - 0.08, y0, str(b), ha="right", va="center", fontsize=SMALL)
+        left[b] = (x0 - 0.3, y0)
+    for r, s in enumerate(seqs):  # the tables, with an arrow to each block
+        y = top - r * row_h
+        box(ax, 0.8, y, 1.2, 0.32, f"seq {s}: {cache.lengths[s]} tok", role=colour[s], size=SMALL)
+        ax.text(1.5, y, str(cache.tables[s]), va="center", fontsize=SMALL, color=colour[s])
+        for b in cache.tables[s]:
+            arrow(ax, (2.7, y), left[b], role=colour[s], lw=0.8)
+    ax.text(0.2, 0.5, "thick edge: block shared by", fontsize=SMALL)
+    ax.text(0.2, 0.25, "several sequences (prefix)", fontsize=SMALL)
+    ax.text(0.2, 0.8, f"free blocks: {cache.allocator.num_free}", fontsize=SMALL)
+    return fig
+
+
+def _shared(cache: PagedKVCache, block: int) -> bool:
+    return cache.allocator.refcount[block] > 1
+
+
+@diagram
+def split_k(num_keys: int, num_splits: int):
+    """One query's keys cut into ``num_splits`` chunks; each chunk gives (o_c, ℓ_c); the
+    chunks are combined with weights softmax(ℓ)."""
+    import torch
+
+    sizes = [len(t) for t in torch.arange(num_keys).tensor_split(num_splits)]
+    fig, ax = canvas(height=2.9)
+    width = 6.2 / num_keys
+    x = 0.4
+    ax.text(0.4, 2.6, f"keys and values of one query: S = {num_keys}, "
+            f"{num_splits} chunks (parallel)", fontsize=SMALL)  # fmt: skip
+    centres = []
+    for c, n in enumerate(sizes):
+        colour = HEAD_COLORS[c % len(HEAD_COLORS)]
+        box(ax, x + n * width / 2, 2.15, n * width - 0.06, 0.35, f"{n} keys", role=colour,
+            size=SMALL)  # fmt: skip
+        box(ax, x + n * width / 2, 1.25, min(n * width - 0.06, 1.4), 0.42,
+            rf"$o_{c}, \ell_{c}$", role=colour, size=SMALL)  # fmt: skip
+        arrow(ax, (x + n * width / 2, 1.95), (x + n * width / 2, 1.48), role=colour)
+        centres.append(x + n * width / 2)
+        x += n * width
+    box(
+        ax,
+        3.5,
+        0.35,
+        4.2,
+        0.45,
+        r"$o = \sum_c \mathrm{softmax}(\ell)_c\, o_c$",
+        role="output",
+        size=SMALL,
+    )
+    for cx in centres:
+        arrow(ax, (cx, 1.02), (3.5 + (cx - 3.5) * 0.4, 0.6))
+    return fig
