@@ -108,3 +108,41 @@ def split_k(num_keys: int, num_splits: int):
     for cx in centres:
         arrow(ax, (cx, 1.02), (3.5 + (cx - 3.5) * 0.4, 0.6))
     return fig
+
+
+@diagram
+def cache_per_token(num_heads: int, head_dim: int, num_kv_heads: int, latent_dim: int,
+                    rope_dim: int = 0):  # fmt: skip
+    """The numbers one token leaves in one layer's cache, one cell per number, per method.
+
+    MHA: K and V for H heads (2 H D cells); GQA: H_kv heads; MQA: one; MLA: the latent C
+    (plus D_rope for the decoupled RoPE key).
+    """
+    from matplotlib.patches import Rectangle
+
+    H, D = num_heads, head_dim
+    rows = [
+        ("MHA", [("k", H * D), ("v", H * D)], f"2·H·D = 2·{H}·{D}"),
+        ("GQA", [("k", num_kv_heads * D), ("v", num_kv_heads * D)],
+         f"2·H_kv·D = 2·{num_kv_heads}·{D}"),
+        ("MQA", [("k", D), ("v", D)], f"2·D = 2·{D}"),
+        ("MLA", [("c", latent_dim)] + ([("r", rope_dim)] if rope_dim else []),
+         f"C + D_rope = {latent_dim} + {rope_dim}" if rope_dim else f"C = {latent_dim}"),
+    ]  # fmt: skip
+    cell = min(0.12, 5.0 / (2 * H * D))
+    fig, ax = canvas(height=0.62 * len(rows) + 0.7)
+    role = {"k": COLORS["key"], "v": COLORS["value"], "c": COLORS["memory"], "r": COLORS["query"]}
+    for i, (name, parts, formula) in enumerate(rows):
+        y = 0.62 * (len(rows) - i) - 0.05
+        ax.text(0.15, y + 0.1, name, fontsize=SMALL, fontweight="bold", va="center")
+        x, total = 0.75, 0
+        for kind, n in parts:
+            for j in range(n):
+                ax.add_patch(Rectangle((x + j * cell, y), cell, 0.2, facecolor=role[kind],
+                                       edgecolor="white", linewidth=0.3))  # fmt: skip
+            x += n * cell + 0.04
+            total += n
+        ax.text(0.75, y - 0.15, f"{formula} = {total} numbers", fontsize=SMALL, va="center")
+    ax.text(0.15, 0.62 * len(rows) + 0.45, "one token, one layer: orange k, green v, "
+            "brown latent c" + (", blue RoPE key" if rope_dim else ""), fontsize=SMALL)  # fmt: skip
+    return fig
