@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-from compare import assert_close
-
 from attnlib.modern.kv_bytes import kv_bytes_per_token
 from attnlib.modern.kv_quant import Int8KVCache, dequantize_int8, quantize_int8
 from attnlib.modern.latent_attention import LatentCache, MultiHeadLatentAttention
 from attnlib.nn import CausalLM, KVCache
+from compare import assert_close
 
 
 @pytest.fixture
@@ -106,7 +105,6 @@ def test_bytes_per_token_formulas():
 def test_the_cache_per_token_diagram_counts_the_numbers_of_each_method():
     pytest.importorskip("matplotlib")
     import matplotlib.pyplot as plt
-
     from attnlib.modern.diagrams import cache_per_token
 
     fig = cache_per_token(4, 16, num_kv_heads=2, latent_dim=24)

@@ -153,7 +153,6 @@ def test_paged_continuous_batching_wastes_less_and_finishes_sooner():
 def test_the_paged_cache_diagram_shows_the_cache_it_is_given():
     pytest.importorskip("matplotlib")
     import matplotlib.pyplot as plt
-
     from attnlib.modern.diagrams import paged_cache, split_k
 
     cache = PagedKVCache(6, 4, 2, 8)
