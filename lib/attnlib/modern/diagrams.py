@@ -146,3 +146,37 @@ def cache_per_token(num_heads: int, head_dim: int, num_kv_heads: int, latent_dim
     ax.text(0.15, 0.62 * len(rows) + 0.45, "one token, one layer: orange k, green v, "
             "brown latent c" + (", blue RoPE key" if rope_dim else ""), fontsize=SMALL)  # fmt: skip
     return fig
+
+
+@diagram
+def sparse_tiles(masks: dict, block: int):
+    """Each mask (L, S) with its tile grid: white tiles are skipped, tinted tiles visited
+    (dark cells: allowed entries); the title counts the tiles visited."""
+    import numpy as np
+    from matplotlib.patches import Rectangle
+
+    from attnlib.modern.sparse import SKIP, tile_layout
+    from attnlib.viz.diagrams._style import figure
+
+    fig, axes = figure(1, len(masks), height=3.4)
+    axes = np.atleast_1d(axes)
+    for ax, (title, mask) in zip(axes, masks.items()):
+        mask = np.asarray(mask)
+        L, S = mask.shape
+        kinds = tile_layout(mask, block, block)
+        ax.imshow(np.where(mask, 1.0, 0.3), cmap="Blues", vmin=0, vmax=1.6,
+                  extent=(0, S, L, 0), interpolation="nearest")  # fmt: skip
+        for a in range(kinds.shape[0]):
+            for b in range(kinds.shape[1]):
+                skip = kinds[a, b] == SKIP
+                ax.add_patch(Rectangle((b * block, a * block), block, block, fill=skip,
+                                       facecolor="white", edgecolor=COLORS["mask"],
+                                       linewidth=0.8, alpha=1.0))  # fmt: skip
+        visited = int((kinds != SKIP).sum())
+        ax.set_title(f"{title}\n{visited} of {kinds.size} tiles visited", fontsize=SMALL)
+        ax.set_xlabel(f"key j (S = {S})", fontsize=SMALL)
+        ax.set_xticks(range(0, S + 1, block))
+        ax.set_yticks(range(0, L + 1, block))
+    axes[0].set_ylabel(f"query i (L = {L})", fontsize=SMALL)
+    fig.tight_layout()
+    return fig
