@@ -316,6 +316,16 @@ def test_nn_mha_checks_masks_before_the_projections(kwargs):
     assert ran == []
 
 
+def test_nn_mha_checks_the_cache_before_the_projections():
+    mha, cache = tnn.MultiHeadAttention(8, 2).double(), tnn.KVCache()
+    mha(TX, TX, TX, kv_cache=cache)  # fills the cache for B = 2
+    ran = []
+    mha.q_proj.register_forward_hook(lambda *args: ran.append("q_proj"))
+    with pytest.raises(ValueError, match=names("(B, H_kv) = (2, 2)", "B=1")):
+        mha(TX[:1], TX[:1], TX[:1], kv_cache=cache)
+    assert ran == [] and len(cache) == 5
+
+
 def test_kv_cache_rejects_a_step_unlike_the_cache():
     cache = tnn.KVCache()
     cache.update(ten(1, 2, 3, 4), ten(1, 2, 3, 5))

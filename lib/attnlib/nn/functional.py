@@ -3,7 +3,9 @@
 Both paths share one signature (PyTorch's) and one convention for a query row whose keys are all
 masked: its output row and its weights are zeros. A plain softmax over a row of -inf gives NaN,
 and so do ``nn.MultiheadAttention`` with ``need_weights=True`` and PyTorch's SDPA before 2.5;
-both paths here return zeros on every PyTorch version and backend.
+both paths here return zeros on every PyTorch version and backend. NaN in an input comes out
+where PyTorch's math path puts it (:func:`nan_positions`), on both paths: PyTorch's fused CPU
+kernel alone would turn a NaN query row into zeros.
 """
 
 from __future__ import annotations

@@ -153,6 +153,11 @@ class MultiHeadAttention(nn.Module):
         B, L, _ = query.shape
         H, Hkv, D = self.num_heads, self.num_kv_heads, self.head_dim
         past = 0 if kv_cache is None else len(kv_cache)
+        if past and kv_cache.k.shape[:2] != (B, Hkv):
+            raise ValueError(
+                f"the KV cache holds (B, H_kv) = {tuple(kv_cache.k.shape[:2])}, but this call has "
+                f"B={B} and num_kv_heads={Hkv}"
+            )
         check_masks(attn_mask, key_padding_mask, B, H, L, past + key.shape[1])  # before any product
 
         q = self.q_proj(query).view(B, L, H, D).transpose(1, 2)  # (B, L, E) -> (B, H, L, D)
