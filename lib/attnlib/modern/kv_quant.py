@@ -47,10 +47,19 @@ class Int8KVCache(KVCache):
     """A KV cache that keeps int8 codes and per-vector scales; attention reads dequantised
     keys and values (B, H_kv, S, D)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self) -> None:  # no float tensors: k and v are dequantised on demand
         self.codes: dict[str, Tensor] = {}  # "k", "v" -> (B, H_kv, S, D) int8
         self.scales: dict[str, Tensor] = {}  # "k", "v" -> (B, H_kv, S, 1)
+
+    @property
+    def k(self) -> Tensor | None:
+        """The cached keys, dequantised: (B, H_kv, S, D)."""
+        return dequantize_int8(self.codes["k"], self.scales["k"]) if self.codes else None
+
+    @property
+    def v(self) -> Tensor | None:
+        """The cached values, dequantised: (B, H_kv, S, D)."""
+        return dequantize_int8(self.codes["v"], self.scales["v"]) if self.codes else None
 
     def __len__(self) -> int:
         return 0 if not self.codes else self.codes["k"].shape[-2]

@@ -135,9 +135,18 @@ class PagedSequences(KVCache):
     :class:`~attnlib.nn.KVCache`, so ``MultiHeadAttention`` and ``CausalLM`` decode from pages.
     """
 
-    def __init__(self, paged: PagedKVCache, seqs: list[int]) -> None:
-        super().__init__()
+    def __init__(self, paged: PagedKVCache, seqs: list[int]) -> None:  # no KVCache tensors
         self.paged, self.seqs = paged, list(seqs)
+
+    @property
+    def k(self) -> Tensor | None:
+        """All cached keys of the batch (B, H, S, D), gathered from the pages."""
+        return torch.stack([self.paged.gather(s)[0] for s in self.seqs]) if len(self) else None
+
+    @property
+    def v(self) -> Tensor | None:
+        """All cached values of the batch (B, H, S, D), gathered from the pages."""
+        return torch.stack([self.paged.gather(s)[1] for s in self.seqs]) if len(self) else None
 
     def __len__(self) -> int:
         return self.paged.lengths.get(self.seqs[0], 0)
@@ -150,3 +159,9 @@ class PagedSequences(KVCache):
             self.paged.append(seq, k[b], v[b])
         pairs = [self.paged.gather(seq) for seq in self.seqs]
         return torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
+
+    def reset(self) -> None:
+        """Free the batch's sequences (their blocks go back to the pool)."""
+        for seq in self.seqs:
+            if seq in self.paged.tables:
+                self.paged.free(seq)
