@@ -180,3 +180,38 @@ def sparse_tiles(masks: dict, block: int):
     axes[0].set_ylabel(f"query i (L = {L})", fontsize=SMALL)
     fig.tight_layout()
     return fig
+
+
+@diagram
+def linear_recurrence(length: int, head_dim: int, value_dim: int):
+    """Causal linear attention two ways: the (L, L) masked product (left) and the recurrence
+    that carries one (D, Dv) state from token to token (right)."""
+    import numpy as np
+
+    from attnlib.viz.diagrams._style import grid
+
+    L = min(length, 6)
+    fig, ax = canvas(height=3.2)
+    cell = 0.3
+    tri = np.tril(np.ones((L, L), dtype=bool))
+    grid(ax, 0.4, 0.5, L, L, cell, "weight", f"parallel: φ(Q)φ(K)ᵀ ⊙ causal\n({length}, {length}), "
+         f"first {L} drawn", highlight=tri)  # fmt: skip
+    ax.text(0.4 + L * cell / 2, 0.2, "O(L²·D) work", ha="center", fontsize=SMALL)
+    x0 = 3.0
+    ax.text(x0, 2.85, f"recurrent: one state S ({head_dim}, {value_dim}) and z ({head_dim},)",
+            fontsize=SMALL)  # fmt: skip
+    for t in range(4):
+        x = x0 + 0.2 + t * 0.95
+        box(ax, x, 1.7, 0.7, 0.5, f"S_{t + 1}", role="memory", size=SMALL)
+        box(ax, x, 0.75, 0.7, 0.38, f"k,v {t + 1}", role="key", size=SMALL)
+        arrow(ax, (x, 0.95), (x, 1.44), role="key")
+        if t:
+            arrow(ax, (x - 0.6, 1.7), (x - 0.36, 1.7), role="memory")
+        arrow(ax, (x, 1.96), (x, 2.4), role="output")
+        ax.text(x, 2.52, f"o_{t + 1}", ha="center", fontsize=SMALL)
+    ax.text(x0 + 3.72, 1.7, "…", fontsize=FONT_BIG, va="center")
+    ax.text(x0, 0.2, "S_t = S_(t-1) + φ(k_t) v_tᵀ: O(L·D·Dv) work", fontsize=SMALL)
+    return fig
+
+
+FONT_BIG = 14
