@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from attnlib.scratch import causal_mask, lengths_to_mask
+from attnlib.scratch import causal_mask, lengths_to_mask, softmax
 from attnlib.viz import diagrams
 from matplotlib.text import Text
 
@@ -76,6 +76,28 @@ CASES = {
     "sinusoidal_encodings": (lambda: {"L": 20, "E": 12}, ["(20, 12)", "E = 12"]),
     "rope_pairs": (lambda: {"x": r(7, 6)}, ["x (7, 6)", "features (4, 5)", "m = 6"]),
     "alibi_grid": (lambda: {"num_heads": 2, "L": 7}, ["alibi_bias(2, 7)", "(2, 7, 7)", "m = 0.0625"]),
+    "transformer_block": (lambda: {"embed_dim": 12, "num_heads": 3, "ff_dim": 20, "L": 7},
+                          ["x (1, 7, 12)", "y (1, 7, 12)", "FFN (12, 20)·(20, 12)", "H = 3"]),
+    "encoder_decoder": (lambda: {"src_len": 7, "tgt_len": 3, "embed_dim": 6, "num_heads": 3},
+                        ["memory (1, 7, 6)", "out (1, 3, 6)", "(1, 3, 3, 7)"]),
+    "backward_graph": (lambda: {"q": r(2, 5), "k": r(3, 5), "v": r(3, 7), "dout": r(2, 7)},
+                       ["Q (2, 5)", "(2, 3)", "dV = Pᵀ dO\n(3, 7)", "dK = dSᵀQ/√D\n(3, 5)"]),
+    "flash_tiles": (lambda: {"L": 6, "S": 10, "block_q": 3, "block_k": 4, "is_causal": False,
+                             "head_dim": 5},
+                    ["(6, 10): 6 tiles", "(3, 4)", "Q tile (3, 5)", "K, V tile (4, 5)", "acc (3, 5)"]),
+    "online_softmax_trace": (lambda: {"scores": r(7), "values": r(7, 3), "block": 3},
+                             ["scores (7,)", "values (7, 3)", "3 blocks of 3", "6–6"]),
+    "vit_patching": (lambda: {"images": r(2, 3, 6, 6), "patch_size": 3},
+                     ["image (2, 3, 6, 6)", "(2, 4, 27)", "(2, 5) tokens", "C·p² = 27"]),
+    "time_series_patching": (lambda: {"series": r(40), "patch_len": 8, "stride": 4},
+                             ["series (40,)", "patch_len 8, stride 4", "tokens (9, 8)"]),
+    "sasrec_histories": (lambda: {"histories": np.arange(1, 22).reshape(3, 7),
+                                  "lengths": np.array([7, 2, 5]), "user": 2},
+                         ["user 2: items (7,), 5 real", "may attend (7, 7)", "→ 20"]),
+    "masked_pretraining": (lambda: {"words": ["the", "cat", "sat", "on", "a", "mat"], "prob": 0.5},
+                           ["input ids (1, 6)", "mat"]),
+    "worked_example_flow": (lambda: {"x": np.ones((5, 4)), "is_causal": True},
+                            ["X (5, 4)", "A (5, 5)", "−∞", "[1.0000, 1.0000, 0.0000, 2.0000]"]),
 }  # fmt: skip
 
 
@@ -133,3 +155,105 @@ def test_show_and_save_write_crisp_files(tmp_path):
     assert diagrams.save(fig, tmp_path / "a.svg").read_text().count("<svg") == 1
     with pytest.raises(ValueError, match=".pdf"):
         diagrams.save(fig, tmp_path / "a.pdf")
+
+
+def test_online_softmax_states_end_at_the_softmax_weighted_sum():
+    s, v = r(9) * 3, r(9, 2)
+    states = diagrams.online_softmax_states(s, v, block=4)
+    assert [st["keys"] for st in states] == [(0, 4), (4, 8), (8, 9)]
+    np.testing.assert_allclose(states[-1]["out"], softmax(s) @ v, rtol=1e-12)
+    np.testing.assert_allclose(states[-1]["l"], np.exp(s - s.max()).sum(), rtol=1e-12)
+    for before, after in zip(states, states[1:]):
+        assert after["m_old"] == before["m"]
+        np.testing.assert_allclose(after["alpha"], np.exp(before["m"] - after["m"]))
+    with pytest.raises(ValueError, match=r"\(9,\) and \(8, 2\)"):
+        diagrams.online_softmax_states(s, v[:8], block=4)
+
+
+def test_worked_example_flow_prints_the_worked_example_numbers():
+    from attnlib import worked_example as we
+
+    text = all_text(diagrams.worked_example_flow())
+    s = we.steps()
+    assert f"{s.weights[we.HAND_ROW, 0]:.2f}" in text
+    assert ", ".join(f"{v:.4f}" for v in s.out[we.HAND_ROW]) in text
+    shifted = all_text(diagrams.worked_example_flow(we.embeddings(positional=True)))
+    assert ", ".join(f"{v:.4f}" for v in we.steps(we.embeddings(True)).out[we.HAND_ROW]) in shifted
+
+
+def test_online_softmax_stepper_ends_at_scratch_softmax_and_links_in_the_browser():
+    import ipywidgets as widgets
+    from attnlib.viz.steppers import online_softmax_step, online_softmax_stepper
+
+    s, v = r(7) * 2, r(7, 3)
+    box = online_softmax_stepper(s, v, block=3)
+    np.testing.assert_allclose(box.states[-1]["out"], softmax(s) @ v, rtol=1e-12)
+    (play, slider), stack = box.children[0].children, box.children[1]
+    assert isinstance(stack, widgets.Stack) and len(stack.children) == len(box.states) + 1 == 4
+    assert all(bytes(view.value).startswith(b"\x89PNG") for view in stack.children)
+    assert slider.max == 3
+    assert [(link.source, link.target) for link in box.links] == [
+        ((play, "value"), (slider, "value")),
+        ((slider, "value"), (stack, "selected_index")),
+    ]
+    state = widgets.Widget.get_manager_state(drop_defaults=True)["state"]
+    assert state[box.links[1].model_id]["model_name"] == "LinkModel"  # saved with the notebook
+    last = all_text(online_softmax_step(s, v, 3, step=3))
+    exact = "[" + ", ".join(f"{x:.3f}" for x in softmax(s) @ v) + "]"
+    assert f"softmax(s)·V = {exact}" in last
+    with pytest.raises(ValueError, match="step must be in"):
+        online_softmax_step(s, v, 3, step=4)
+
+
+def test_mask_editor_weights_equal_scratch_attention_with_that_mask():
+    import ipywidgets as widgets
+    from attnlib.scratch import scaled_dot_product_attention
+    from attnlib.viz.mask_editor import KINDS, editor_mask, mask_editor
+
+    q, k = r(4, 3), r(6, 3)
+    box = mask_editor(q, k, window=2)
+    assert len(box.views) == len(KINDS) * 6
+    for (_kind, padded), (mask, w) in box.views.items():
+        _, expected = scaled_dot_product_attention(q, k, k, attn_mask=mask, return_weights=True)
+        np.testing.assert_allclose(w, expected, rtol=1e-12)
+        assert not w[~mask].any()
+        assert not mask[:, 6 - padded :].any()
+    np.testing.assert_array_equal(
+        box.views["causal", 2][0], causal_mask(4, 6) & lengths_to_mask(np.array([4]), 6)
+    )
+    window = editor_mask("window", 0, 4, 6, window=2)
+    assert window.sum(axis=1).tolist() == [1, 2, 2, 2]
+    kinds, padded, outer = box.children
+    assert isinstance(outer, widgets.Stack) and len(outer.children) == len(KINDS)
+    assert box.links[0].source == (kinds, "index")
+    assert {link.target[0] for link in box.links[1:]} == set(outer.children)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        editor_mask("diagonal", 0, 4, 6)
+
+
+def test_widget_figures_follow_house_rules():
+    from attnlib import worked_example as we
+    from attnlib.viz.mask_editor import editor_mask, mask_and_weights
+    from attnlib.viz.steppers import online_softmax_step
+
+    s = we.steps()
+    for fig in (online_softmax_step(step=2),
+                mask_and_weights(s.q, s.k, editor_mask("causal", 1, 5, 5), list(we.TOKENS))):  # fmt: skip
+        assert all(image.colorbar is not None for ax in fig.axes for image in ax.images)
+        assert min(t.get_fontsize() for t in texts(fig)) >= 10
+
+
+def test_every_diagram_names_a_chapter_that_exists():
+    from pathlib import Path
+
+    chapters = Path(__file__).resolve().parents[1] / "chapters"
+    assert set(diagrams.CHAPTERS) == set(diagrams.DIAGRAMS)
+    for name, chapter in diagrams.CHAPTERS.items():
+        assert (chapters / f"{chapter}.ipynb").exists(), f"{name}: no chapter {chapter}"
+
+
+def test_show_displays_svg_and_closes_the_figure():
+    fig = diagrams.mask_grids()
+    svg = diagrams.show(fig)
+    assert svg.data.count("<svg") == 1
+    assert not plt.fignum_exists(fig.number)

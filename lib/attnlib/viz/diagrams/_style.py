@@ -112,30 +112,31 @@ def arrow(ax, start, end, text="", role="output", size=SMALL, offset=(0.0, 0.0),
 
 
 def grid(ax, x, y, rows, cols, cell=0.18, role="output", label="", values=None, fmt="{:.0f}",
-         highlight=None, size=SMALL):  # fmt: skip
+         highlight=None, size=SMALL, cell_h=None):  # fmt: skip
     """A rows x cols grid of cells with its lower-left corner at (x, y); label above it.
 
     ``values`` (rows, cols) are written in the cells; ``highlight`` (rows, cols) bool shades cells
-    darker. Returns the (width, height) drawn, in inches.
+    darker; ``cell_h`` is the cell height (default square cells). Returns (width, height), inches.
     """
     from matplotlib.patches import Rectangle
 
     colour = COLORS.get(role, role)
+    w, h = cell, cell if cell_h is None else cell_h
     for i in range(rows):
         for j in range(cols):
             dark = highlight is not None and bool(highlight[i, j])
             ax.add_patch(
-                Rectangle((x + j * cell, y + (rows - 1 - i) * cell), cell, cell,
-                          facecolor=_tint(colour, 0.75 if dark else 0.15), edgecolor=colour,
-                          linewidth=0.8)
+                Rectangle((x + j * w, y + (rows - 1 - i) * h), w, h,
+                          facecolor=_tint(colour, (0.75 if values is None else 0.4) if dark else 0.12),
+                          edgecolor=colour, linewidth=0.8)
             )  # fmt: skip
             if values is not None:
-                ax.text(x + (j + 0.5) * cell, y + (rows - 0.5 - i) * cell, fmt.format(values[i, j]),
+                ax.text(x + (j + 0.5) * w, y + (rows - 0.5 - i) * h, fmt.format(values[i, j]),
                         ha="center", va="center", fontsize=size)  # fmt: skip
     if label:
-        ax.text(x + cols * cell / 2, y + rows * cell + 0.06, label, ha="center", va="bottom",
+        ax.text(x + cols * w / 2, y + rows * h + 0.06, label, ha="center", va="bottom",
                 fontsize=size, color=colour)  # fmt: skip
-    return cols * cell, rows * cell
+    return cols * w, rows * h
 
 
 def heatmap(ax, values, title="", xlabels=None, ylabels=None, annotate=True, fmt="{:.2f}",
