@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONHASHSEED := 0
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: venv book serve test lint unit grading nbval portability build-book execute stamp clean assets slides browser colab
+.PHONY: venv book serve test lint unit grading nbval portability build-book execute stamp clean assets slides slides-pdf browser colab student-release
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "== setting up $(VENV) (virtual environment, pinned by constraints.txt)"
@@ -36,6 +36,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(CHROMIUM):
 	@echo "== installing chromium (apt-get)"
 	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
+
+## Bubblewrap, the sandbox attn-grade runs each submission in (Debian's; as root in CI, with sudo elsewhere).
+BWRAP ?= /usr/bin/bwrap
+$(BWRAP):
+	@echo "== installing bubblewrap (apt-get)"
+	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap
 
 ## A CJK font, so screenshots show the Chinese terms instead of empty boxes.
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
@@ -69,12 +75,12 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-unit:
+unit: $(BWRAP)
 	@echo "== stage: unit tests"
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider -m "not browser"
 
 ## The grader end to end (sandboxed): every reference solution full marks, every untouched stub 0.
-grading: $(STAMP)
+grading: $(STAMP) $(BWRAP)
 	@echo "== stage: grading (attn-grade --selfcheck exercises/)"
 	$(BIN)/attn-grade --selfcheck exercises/
 
@@ -102,6 +108,10 @@ slides: $(STAMP) $(NODE_STAMP)
 	test -f _build/html/index.html || $(BIN)/jupyter-book build . -n --keep-going
 	$(BIN)/python slides/build.py
 
+## Every built deck printed to PDF (_build/html/slides/pdf/), offline, by the tests' Chromium.
+slides-pdf: $(STAMP) $(CHROMIUM)
+	$(BIN)/python slides/pdf.py
+
 ## The built book and decks in headless Chromium, offline; screenshots in screenshots/.
 browser: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	@echo "== stage: browser tests (screenshots in screenshots/)"
@@ -114,6 +124,13 @@ execute: $(STAMP)
 ## Rewrite the first (setup) cell of every notebook from _config.yml's repository URL.
 stamp: $(STAMP)
 	$(BIN)/python tools/notebooks.py stamp chapters exercises
+
+## What students receive: the committed repository without exercises/solutions (a tarball).
+student-release:
+	@mkdir -p _build
+	git archive --format=tar.gz --prefix=attention-course/ -o _build/student-release.tar.gz HEAD -- . ':(exclude)exercises/solutions'
+	@! tar -tzf _build/student-release.tar.gz | grep -q '^attention-course/exercises/solutions/' || { echo "solutions leaked"; exit 1; }
+	@echo "Students receive: _build/student-release.tar.gz (no exercises/solutions)"
 
 clean:
 	rm -rf _build

@@ -1,6 +1,7 @@
-"""Turn the book's MyST markup in markdown cells into what a reveal.js slide can show.
+"""Turn the book's MyST markup into what a reveal.js slide can show (slides/build.py applies it
+to every slide and its notes, so a lecture source may cite as the chapters do).
 
-nbconvert renders plain Markdown + math; the book's cells also use MyST roles and directives.
+The deck renders plain Markdown + math; the book also uses MyST roles and directives.
 On a slide: {cite}`key` becomes "(Vaswani et al., 2017)" from references.bib, {math}`x` becomes
 $x$, other roles their text; an exercise becomes a bold heading with its text, a solution is
 left out (it belongs to the book), an admonition becomes a quoted block, {math} a display

@@ -1,31 +1,9 @@
-"""Shared fixtures: the one comparison helper every scratch oracle test goes through."""
+"""Shared fixtures: the one comparison helper (tests/compare.py) as ``close``."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-
-# (label, max abs error) of every oracle comparison made in this session, for the summary table.
-ORACLE_ERRORS: dict[str, float] = {}
-
-
-def assert_close(ours, reference, tol: float, label: str) -> float:
-    """Check shape, then dtype, then values of ``ours`` against ``reference`` (array or tensor).
-
-    Returns the max abs error and records it under ``label`` for the end-of-run error table.
-    """
-    if hasattr(reference, "detach"):  # a torch tensor
-        reference = reference.detach().cpu().numpy()
-    ours, reference = np.asarray(ours), np.asarray(reference)
-    assert ours.shape == reference.shape, f"{label}: shape {ours.shape} != {reference.shape}"
-    assert ours.dtype == reference.dtype, f"{label}: dtype {ours.dtype} != {reference.dtype}"
-    same = ours == reference  # equal infinities count as zero error; any NaN counts as a failure
-    with np.errstate(invalid="ignore"):  # inf - inf where both are inf; masked by `same`
-        diff = np.abs(np.where(same, 0.0, ours.astype(np.float64) - reference))
-    err = float(np.max(diff)) if ours.size else 0.0
-    ORACLE_ERRORS[label] = max(err, ORACLE_ERRORS.get(label, 0.0))
-    assert err <= tol, f"{label}: max abs error {err:.3e} > tolerance {tol:.0e}"
-    return err
+from compare import ORACLE_ERRORS, assert_close
 
 
 @pytest.fixture(scope="session")

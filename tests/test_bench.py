@@ -96,7 +96,7 @@ def test_cli_writes_csv_and_figures(tmp_path, capsys):
     assert "sdpa-math" in capsys.readouterr().out
 
 
-def test_gpu_preset_is_the_issue_table():
+def test_gpu_preset_is_the_h100_benchmark():
     gpu = PRESETS["gpu-h100"]
     assert (gpu.batch, gpu.hidden, gpu.dtype, gpu.device) == (4, 2048, "bfloat16", "cuda")
     assert gpu.lengths == [1024, 2048, 4096, 8192, 16384] and gpu.head_dims == [64, 128]

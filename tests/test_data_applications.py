@@ -59,9 +59,14 @@ def test_date_pairs_are_deterministic_and_correct():
 
 @pytest.mark.parametrize(
     ("x", "words"),
-    [(0, "zero"), (13, "thirteen"), (40, "forty"), (342, "three hundred forty two"),
-     (7005, "seven thousand five")],
-)  # fmt: skip
+    [
+        (0, "zero"),
+        (13, "thirteen"),
+        (40, "forty"),
+        (342, "three hundred forty two"),
+        (7005, "seven thousand five"),
+    ],
+)
 def test_number_to_words(x, words):
     assert number_to_words(x) == words
 

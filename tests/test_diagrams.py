@@ -201,6 +201,9 @@ def test_online_softmax_stepper_ends_at_scratch_softmax_and_links_in_the_browser
     last = all_text(online_softmax_step(s, v, 3, step=3))
     exact = "[" + ", ".join(f"{x:.3f}" for x in softmax(s) @ v) + "]"
     assert f"softmax(s)·V = {exact}" in last
+    middle = all_text(online_softmax_step(s, v, 3, step=2))
+    old = "[" + ", ".join(f"{x:.3f}" for x in box.states[0]["acc"]) + "]"
+    assert f"acc = α·{old}" in middle and f"{box.states[1]['alpha']:.3f}" in middle
     with pytest.raises(ValueError, match="step must be in"):
         online_softmax_step(s, v, 3, step=4)
 

@@ -55,7 +55,7 @@ def test_check_prints_pass_fail_points_and_hints(capsys):
     with np.errstate(all="ignore"):
         check("softmax", naive)
     out = capsys.readouterr().out
-    assert "[PASS]" in out and "[FAIL]" in out and "hint:" in out and "6 / 8 points" in out
+    assert "[PASS]" in out and "[FAIL]" in out and "hint:" in out and "6 / 9 points" in out
 
 
 def test_check_warns_when_a_function_uses_attnlib(capsys):
@@ -67,7 +67,7 @@ def test_check_warns_when_a_function_uses_attnlib(capsys):
 
     check("softmax", lazy)
     out = capsys.readouterr().out
-    assert "8 / 8 points" in out and "grading" in out and "from attnlib: the instructor" in out
+    assert "9 / 9 points" in out and "grading" in out and "from attnlib: the instructor" in out
 
 
 def test_check_survives_a_hanging_or_exiting_function():
@@ -107,4 +107,4 @@ def test_exercise_notebook_runs_in_a_kernel(tmp_path):
     printed = "".join(
         o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
     )
-    assert "8 / 8 points" in printed and "[FAIL]" not in printed
+    assert "9 / 9 points" in printed and "[FAIL]" not in printed

@@ -7,6 +7,7 @@ Every hostile submission answers two exercises: ``softmax`` (the hostile part) a
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def test_hostile_submission(tmp_path, behaviour):
     scores = {e.exercise: (e.points, e.max_points) for e in result.exercises}
     assert scores["layer_norm"] == (6, 6), result.text()
     expected_softmax = 8 if behaviour == "floods stdout" else 0
-    assert scores["softmax"] == (expected_softmax, 8), result.text()
+    assert scores["softmax"] == (expected_softmax, 9), result.text()
     softmax = result.exercises[0]
     assert all(t.message for t in softmax.tests if not t.passed)
     assert seconds < 25, seconds
@@ -146,7 +147,7 @@ def test_notebook_cells_magics_and_renamed_function(tmp_path):
     path = tmp_path / "mine.ipynb"
     path.write_text(json.dumps(nb))
     result = grade_submission(path)
-    assert result.points == result.max_points == 8, result.text()
+    assert result.points == result.max_points == 9, result.text()
     assert any("ZeroDivisionError" in n for n in result.exercises[0].notes)
 
 
@@ -159,7 +160,7 @@ def test_attnlib_is_not_available_in_the_sandbox(tmp_path):
     )
     result = grade_submission(path)
     assert result.points == 0
-    assert any("attnlib is not available" in n for n in result.exercises[0].notes)
+    assert any("No module named 'attnlib'" in n for n in result.exercises[0].notes), result.text()
 
 
 def test_hidden_tests_from_an_instructor_directory(tmp_path):
@@ -172,9 +173,9 @@ def test_hidden_tests_from_an_instructor_directory(tmp_path):
         "         Test('axis 1 of 3-D', 2, (rng.normal(size=(2, 3, 4)),), {'axis': 1})]\n"
     )
     extra = load_test_dir(tests)
-    assert extra["softmax"].max_points == 8 + 5
+    assert extra["softmax"].max_points == 9 + 5
     ref = grade_submission(ROOT / "exercises" / "solutions" / "01_softmax.py", extra)
-    assert ref.points == 13
+    assert ref.points == 14
     wrong = tmp_path / "01_softmax.py"
     wrong.write_text(SOFTMAX.replace("axis=axis", "axis=-1"))
     result = grade_submission(wrong, extra)
@@ -213,19 +214,30 @@ def test_cli_single_batch_csv_json(tmp_path, capsys):
     (batch / "bob" / "08_layer_norm.py").write_text(LAYER_NORM)
     (batch / "bob" / "01_softmax.ipynb").write_text("not json")
     (batch / "carol.py").write_text("")
+    (batch / "dave.PY").write_text(SOFTMAX + '\ncheck("softmax", softmax)\n')
+    (batch / "erin.txt").write_text("my answers are in the notebook")
+    (batch / "bob" / "notes.md").write_text("notes")
+    (batch / "frank.py").symlink_to(batch / "alice.py")
+    os.mkfifo(batch / "gina.py")
     grades, out_json = tmp_path / "grades.csv", tmp_path / "all.json"
     assert main(["--batch", str(batch), "--csv", str(grades), "--json", str(out_json)]) == 0
     rows = [line.split(",") for line in grades.read_text().splitlines()]
     assert rows[0][:1] == ["student"] and rows[1][0] == "(max)"
     by_student = {r[0]: r for r in rows[2:]}
     header = rows[0]
-    assert by_student["alice"][header.index("softmax")] == "8"
+    assert by_student["alice"][header.index("softmax")] == "9"
     assert by_student["bob"][header.index("layer_norm")] == "6"
     assert by_student["bob"][header.index("total")] == "6"
     assert "empty" in by_student["carol"][header.index("errors")]
-    assert json.loads(out_json.read_text())["alice"][0]["points"] == 8
+    assert by_student["dave"][header.index("softmax")] == "9"
+    assert "not a .ipynb or .py file" in by_student["erin"][header.index("errors")]
+    assert "notes.md is not a .ipynb" in by_student["bob"][header.index("errors")]
+    assert "is a link" in by_student["frank"][header.index("errors")]
+    assert "not a regular file" in by_student["gina"][header.index("errors")]
+    assert by_student["frank"][header.index("total")] == "0"
+    assert json.loads(out_json.read_text())["alice"][0]["points"] == 9
     assert main([str(batch / "alice.py"), "--timeout", "5"]) == 0
-    assert "8 / 8 points" in capsys.readouterr().out
+    assert "9 / 9 points" in capsys.readouterr().out
 
 
 def test_selfcheck_flags_a_solution_that_is_not_full_marks(tmp_path, capsys):

@@ -42,6 +42,28 @@ def softmax(x, axis=-1):
         "whole array",
     ),
     (
+        "softmax",
+        "missing keepdims",
+        """
+import numpy as np
+def softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis))
+    return e / e.sum(axis=axis)
+""",
+        "keepdims",
+    ),
+    (
+        "softmax",
+        "NaN on an all -inf row",
+        """
+import numpy as np
+def softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+""",
+        "convention",
+    ),
+    (
         "sdpa",
         "missing scale",
         """
@@ -404,3 +426,29 @@ def test_wrong_answer_loses_points_with_the_right_hint(exercise, label, source, 
     failed = [t for t in result.tests if not t.passed]
     assert all(t.message for t in failed)
     assert any(hint in (t.hint + t.message) for t in failed), result.text()
+
+
+def _graded(exercise: str, label: str):
+    source = next(w[2] for w in WRONG if w[:2] == (exercise, label))
+    namespace: dict = {}
+    exec(source, namespace)
+    with np.errstate(all="ignore"):
+        return grade_functions(exercise, namespace["softmax"])
+
+
+def test_missing_keepdims_fails_the_axis_test_with_a_broadcasting_hint():
+    """Issue #20: axis=0 passed a missing keepdims by accident, and its hint spoke of `*` vs `@`."""
+    result = _graded("softmax", "missing keepdims")
+    by_name = {t.name: t for t in result.tests}
+    assert not by_name["axis=1 of a (2, 3, 4) array"].passed
+    assert not by_name["rows of a square (5, 5) matrix"].passed
+    failed = [t for t in result.tests if not t.passed]
+    assert failed and all("keepdims" in t.hint and "@" not in t.hint for t in failed), result.text()
+
+
+def test_an_all_minus_inf_row_costs_exactly_its_own_point():
+    result = _graded("softmax", "NaN on an all -inf row")
+    assert [t.name for t in result.tests if not t.passed] == [
+        "an all -inf row gives zeros (course convention)"
+    ]
+    assert result.points == result.max_points - 1

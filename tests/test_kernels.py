@@ -7,7 +7,6 @@ float32 reference; bf16 ``tl.dot`` is not supported by the interpreter (GPU test
 
 from __future__ import annotations
 
-import attnlib  # noqa: F401  (sets TRITON_INTERPRET=1 without CUDA, before triton loads)
 import pytest
 import torch
 import torch.nn.functional as F
@@ -82,21 +81,43 @@ def test_causal_output_ignores_future_tokens():
 
 
 @pytest.mark.parametrize(
-    "shapes, dtypes, message",
+    "shapes, dtypes, error, message",
     [
-        (((1, 2, 8, 16), (1, 2, 8, 32), (1, 2, 8, 32)), None, "expected q"),
-        (((1, 2, 8, 16), (1, 2, 8, 16), (1, 2, 9, 16)), None, "expected q"),
-        (((2, 8, 16), (2, 8, 16), (2, 8, 16)), None, "must have shape"),
-        (((1, 2, 8, 256),) * 3, None, "head dim"),
-        (((1, 2, 8, 16),) * 3, (torch.float64,) * 3, "dtype"),
-        (((1, 2, 8, 16),) * 3, (torch.float32, torch.float16, torch.float32), "dtype"),
+        (((1, 2, 8, 16), (1, 2, 8, 32), (1, 2, 8, 32)), None, ValueError, "expected q"),
+        (((1, 2, 8, 16), (1, 2, 8, 16), (1, 2, 9, 16)), None, ValueError, "expected q"),
+        (((2, 8, 16), (2, 8, 16), (2, 8, 16)), None, ValueError, "must have shape"),
+        (((1, 2, 8, 256),) * 3, None, ValueError, "head dim"),
+        (((1, 2, 8, 0),) * 3, None, ValueError, "head dim"),
+        (((1, 2, 8, 16),) * 3, (torch.float64,) * 3, TypeError, "dtype"),
+        (((1, 2, 8, 16),) * 3, (torch.float32, torch.float16, torch.float32), TypeError, "dtype"),
     ],
 )
-def test_bad_inputs_raise_clear_errors(shapes, dtypes, message):
+def test_bad_inputs_raise_clear_errors(shapes, dtypes, error, message):
     dtypes = dtypes or (torch.float32,) * 3
     q, k, v = (torch.zeros(s, dtype=d, device=DEVICE) for s, d in zip(shapes, dtypes))
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         flash_attention(q, k, v)
+
+
+def test_bad_flags_raise_before_launch():
+    q = torch.zeros(1, 2, 8, 16, device=DEVICE)
+    with pytest.raises(TypeError, match="is_causal"):
+        flash_attention(q, q, q, is_causal="yes")
+    with pytest.raises(TypeError, match="scale"):
+        flash_attention(q, q, q, scale=torch.tensor(0.5))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the interpreter's NumPy meets the NaN
+@pytest.mark.parametrize("where", ["q", "k", "v"])
+def test_nan_propagates(where):
+    """A NaN input gives NaN output rows, never a silent zero (as the math path: softmax of NaN)."""
+    (q, k, v), _ = _inputs(1, 1, 16, 16, 16, torch.float32)
+    q, k, v = (t.detach().clone() for t in (q, k, v))
+    {"q": q, "k": k, "v": v}[where][0, 0, 3, 0] = float("nan")
+    out = flash_attention(q, k, v, is_causal=True)
+    with torch.nn.attention.sdpa_kernel(torch.nn.attention.SDPBackend.MATH):
+        ref = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    assert torch.equal(out.isnan(), ref.isnan()) and out.isnan().any()
 
 
 def test_wrong_device_is_named():

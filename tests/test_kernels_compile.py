@@ -1,7 +1,7 @@
 """The Triton kernels compile ahead of time for a Hopper GPU (sm_90), with no GPU present.
 
-Runs in a subprocess with ``TRITON_INTERPRET=0``: in this process ``import attnlib`` switched
-Triton to its interpreter, whose kernels cannot be compiled. Besides "it builds", checks what
+Runs in a subprocess with ``TRITON_INTERPRET=0``: in this process ``attnlib.kernels`` switched
+Triton to its interpreter (no GPU), whose kernels cannot be compiled. Besides "it builds", checks what
 makes the kernels fast on a Hopper GPU: tensor-core instructions (wgmma), pipelined loads
 (cp.async), shared memory within the H100's limit and no register spills (``ptxas -v``).
 """
@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 import pytest
-from attnlib.kernels import triton_available
+from attnlib.kernels import compile_report, triton_available
 
 pytestmark = pytest.mark.skipif(not triton_available(), reason="Triton is not installed")
 
@@ -40,8 +40,14 @@ print(json.dumps(rows))
 """
 
 
-def test_kernels_compile_for_sm90(tmp_path):
-    env = {**os.environ, "TRITON_INTERPRET": "0", "TRITON_CACHE_DIR": str(tmp_path)}
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    """One Triton cache for this module: the report re-uses what the first test compiled."""
+    return str(tmp_path_factory.mktemp("triton-cache"))
+
+
+def test_kernels_compile_for_sm90(cache_dir):
+    env = {**os.environ, "TRITON_INTERPRET": "0", "TRITON_CACHE_DIR": cache_dir}
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600
     )
@@ -56,3 +62,13 @@ def test_kernels_compile_for_sm90(tmp_path):
         if row["kernel"] != "delta":
             assert row["wgmma"], row  # the matrix products run on Hopper tensor cores
             assert row["async_copies"] > 0, row  # loads are software-pipelined (cp.async)
+
+
+def test_compile_report_is_what_the_chapter_prints(cache_dir, monkeypatch):
+    monkeypatch.setenv("TRITON_CACHE_DIR", cache_dir)
+    report = compile_report("forward", "bf16", head_dim=64, is_causal=True, arch=90)
+    assert report["target"].startswith("sm_90")
+    assert report["wgmma"] > 0 and report["cp_async"] > 0
+    assert 0 < report["shared"] and report["spill_bytes"] == 0 and report["registers"] > 0
+    with pytest.raises(ValueError, match="which"):
+        compile_report("backward")

@@ -45,8 +45,9 @@ def test_autocast_with_float_masks_and_a_whole_model():
     padding = torch.tensor([[True] * 6, [True] * 4 + [False] * 2])
     ref, _ = mha(x, x, x, attn_mask=bias, key_padding_mask=padding, is_causal=True)
     with autocast("cpu"):
-        out, w = mha(x, x, x, attn_mask=bias, key_padding_mask=padding, is_causal=True,
-                     need_weights=True)  # fmt: skip
+        out, w = mha(
+            x, x, x, attn_mask=bias, key_padding_mask=padding, is_causal=True, need_weights=True
+        )
         logits = attnlib.nn.CausalLM(20, 16, 4, 1).eval()(torch.randint(0, 20, (2, 5)))
     assert out.dtype == w.dtype == logits.dtype == torch.bfloat16
     torch.testing.assert_close(out.float(), ref, atol=5e-2, rtol=5e-2)

@@ -21,7 +21,7 @@ def qkv(B=2, H=3, L=5, S=7, D=4, Dv=6, dtype=F64, device="cpu", seed=0):
 
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("fast", [False, True])
-@pytest.mark.parametrize("case", ["none", "causal", "bool", "float", "scale", "causal+bool"])
+@pytest.mark.parametrize("case", ["none", "causal", "bool", "float", "scale"])
 def test_matches_torch_sdpa(device, fast, case):
     q, k, v = qkv(device=device, L=6, S=6 if "causal" in case else 7)
     L, S = q.shape[-2], k.shape[-2]
@@ -34,13 +34,18 @@ def test_matches_torch_sdpa(device, fast, case):
         "bool": {"attn_mask": bool_mask},
         "float": {"attn_mask": torch.randn(L, S, generator=g, dtype=F64).to(device)},
         "scale": {"scale": 0.3},
-        "causal+bool": {"attn_mask": bool_mask, "is_causal": True},
     }[case]
-    ref_kwargs = dict(kwargs)
-    if case == "causal+bool":  # PyTorch forbids both at once: combine them by hand
-        ref_kwargs = {"attn_mask": bool_mask & causal_mask(L, S, device=device)}
-    expected = F.scaled_dot_product_attention(q, k, v, **ref_kwargs)
+    expected = F.scaled_dot_product_attention(q, k, v, **kwargs)
     assert_same(scaled_dot_product_attention(q, k, v, fast=fast, **kwargs), expected)
+
+
+def test_mask_and_is_causal_together_is_an_error_as_in_pytorch():
+    q, k, v = qkv(L=6, S=6)
+    mask = torch.ones(6, 6, dtype=torch.bool)
+    with pytest.raises(RuntimeError):
+        F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=True)
+    with pytest.raises(ValueError, match="either attn_mask or is_causal"):
+        scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=True)
 
 
 @pytest.mark.parametrize("fast", [False, True])

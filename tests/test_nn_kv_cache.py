@@ -24,8 +24,11 @@ CONFIGS = {
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_cached_generation_equals_recomputation(name, dtype):
     torch.manual_seed(0)
-    model = CausalLM(vocab_size=40, d_model=32, num_heads=4, num_layers=2, max_len=64,
-                     **CONFIGS[name]).to(dtype).eval()  # fmt: skip
+    model = (
+        CausalLM(vocab_size=40, d_model=32, num_heads=4, num_layers=2, max_len=64, **CONFIGS[name])
+        .to(dtype)
+        .eval()
+    )
     prompt = torch.randint(0, 40, (3, 5))
     tokens_cached, logits_cached = model.generate(prompt, 24, use_cache=True, return_logits=True)
     tokens_full, logits_full = model.generate(prompt, 24, use_cache=False, return_logits=True)

@@ -20,11 +20,13 @@ def randomize(module):
 @pytest.mark.parametrize("fast", [True, False])
 def test_encoder_layer_matches_torch(norm_first, activation, fast):
     torch.manual_seed(0)
-    ref = torch.nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, activation=activation,
-                                           batch_first=True, norm_first=norm_first)  # fmt: skip
+    ref = torch.nn.TransformerEncoderLayer(
+        16, 4, 32, dropout=0.0, activation=activation, batch_first=True, norm_first=norm_first
+    )
     ref = randomize(ref.double()).eval()
-    ours = TransformerEncoderLayer(16, 4, 32, activation=activation, norm_first=norm_first,
-                                   fast=fast).double()  # fmt: skip
+    ours = TransformerEncoderLayer(
+        16, 4, 32, activation=activation, norm_first=norm_first, fast=fast
+    ).double()
     ours.load_torch_state_dict(ref.state_dict())
     x = torch.randn(2, 5, 16, dtype=F64)
     padding = torch.tensor([[True] * 5, [True] * 3 + [False] * 2])  # True = real token
@@ -38,8 +40,9 @@ def test_encoder_layer_matches_torch(norm_first, activation, fast):
 
 def test_encoder_layer_gradients_match_torch():
     torch.manual_seed(0)
-    ref = randomize(torch.nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0,
-                                                     batch_first=True).double())  # fmt: skip
+    ref = randomize(
+        torch.nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, batch_first=True).double()
+    )
     ours = TransformerEncoderLayer(16, 4, 32).double()
     ours.load_torch_state_dict(ref.state_dict())
     x = torch.randn(2, 5, 16, dtype=F64)
@@ -54,8 +57,9 @@ def test_encoder_layer_gradients_match_torch():
 @pytest.mark.parametrize("activation", ["relu", "gelu"])
 def test_decoder_layer_matches_torch(norm_first, activation):
     torch.manual_seed(0)
-    ref = torch.nn.TransformerDecoderLayer(16, 4, 32, dropout=0.0, activation=activation,
-                                           batch_first=True, norm_first=norm_first)  # fmt: skip
+    ref = torch.nn.TransformerDecoderLayer(
+        16, 4, 32, dropout=0.0, activation=activation, batch_first=True, norm_first=norm_first
+    )
     ref = randomize(ref.double()).eval()
     ours = TransformerDecoderLayer(16, 4, 32, activation=activation, norm_first=norm_first)
     ours = ours.double()
@@ -64,8 +68,9 @@ def test_decoder_layer_matches_torch(norm_first, activation):
     mem_padding = torch.tensor([[True] * 7, [True] * 4 + [False] * 3])
     causal_blocked = torch.ones(5, 5, dtype=torch.bool).triu(1)
     expected = ref(tgt, memory, tgt_mask=causal_blocked, memory_key_padding_mask=~mem_padding)
-    out, (w_self, w_cross) = ours(tgt, memory, memory_key_padding_mask=mem_padding,
-                                  tgt_is_causal=True, need_weights=True)  # fmt: skip
+    out, (w_self, w_cross) = ours(
+        tgt, memory, memory_key_padding_mask=mem_padding, tgt_is_causal=True, need_weights=True
+    )
     assert_same(out, expected)
     assert w_self.shape == (2, 4, 5, 5) and w_cross.shape == (2, 4, 5, 7)
     assert torch.all(w_cross[1, ..., 4:] == 0)  # padded memory gets no weight

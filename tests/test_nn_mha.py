@@ -61,10 +61,18 @@ def test_masks_and_weights_match_torch(average, mask_kind):
     else:
         mask = ref_mask = torch.randn(5, 6, generator=g, dtype=F64)
         ref_padding = torch.zeros(2, 6, dtype=F64).masked_fill(~padding, -torch.inf)
-    out, w = ours(q, kv, kv, attn_mask=mask, key_padding_mask=padding, need_weights=True,
-                  average_attn_weights=average)  # fmt: skip
-    ref_out, ref_w = ref(q, kv, kv, attn_mask=ref_mask, key_padding_mask=ref_padding,
-                         average_attn_weights=average)  # fmt: skip
+    out, w = ours(
+        q,
+        kv,
+        kv,
+        attn_mask=mask,
+        key_padding_mask=padding,
+        need_weights=True,
+        average_attn_weights=average,
+    )
+    ref_out, ref_w = ref(
+        q, kv, kv, attn_mask=ref_mask, key_padding_mask=ref_padding, average_attn_weights=average
+    )
     assert_same(out, ref_out)
     assert_same(w, ref_w)
     assert w.shape == ((2, 5, 6) if average else (2, 4, 5, 6))
@@ -133,8 +141,9 @@ def test_gqa_equals_mha_with_repeated_kv_weights(num_kv_heads):
         mha.out_proj.load_state_dict(gqa.out_proj.state_dict())
         for src, dst in ((gqa.k_proj, mha.k_proj), (gqa.v_proj, mha.v_proj)):
             # (Hkv*D, E) -> (Hkv, D, E) -> each kv head copied to its `group` query heads
-            dst.weight.copy_(src.weight.view(num_kv_heads, D, 16).repeat_interleave(group, 0)
-                             .reshape(16, 16))  # fmt: skip
+            dst.weight.copy_(
+                src.weight.view(num_kv_heads, D, 16).repeat_interleave(group, 0).reshape(16, 16)
+            )
             dst.bias.copy_(src.bias.view(num_kv_heads, D).repeat_interleave(group, 0).reshape(16))
     assert gqa.k_proj.weight.shape == (num_kv_heads * D, 16)
     x = randn(2, 5, 16)
@@ -161,8 +170,10 @@ def test_kv_cache_step_by_step_equals_full_causal():
     x = randn(2, 6, 16)
     full = ours(x, x, x, is_causal=True)[0]
     cache = KVCache()
-    steps = [ours(x[:, t : t + 1], x[:, t : t + 1], x[:, t : t + 1], is_causal=True,
-                  kv_cache=cache)[0] for t in range(6)]  # fmt: skip
+    steps = [
+        ours(x[:, t : t + 1], x[:, t : t + 1], x[:, t : t + 1], is_causal=True, kv_cache=cache)[0]
+        for t in range(6)
+    ]
     assert len(cache) == 6
     assert_same(torch.cat(steps, dim=1), full)
 
@@ -177,12 +188,12 @@ def test_kv_cache_step_by_step_equals_full_causal():
             ((2, 5, 16), (2, 6, 16), (2, 6, 16)),
             {"attn_mask": torch.ones(5, 5).bool()},
             "attn_mask of shape (5, 5)",
-        ),  # fmt: skip
+        ),
         (
             ((2, 5, 16), (2, 6, 16), (2, 6, 16)),
             {"key_padding_mask": torch.ones(2, 5).bool()},
             "key_padding_mask of shape (2, 5) must be (B, S) = (2, 6)",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_bad_input_names_the_shapes(shapes, kw, words):

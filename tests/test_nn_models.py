@@ -55,8 +55,17 @@ def test_causal_lm_learns_a_repeating_sequence():
 @pytest.mark.parametrize("positional", ["sinusoidal", "learned"])
 def test_encoder_classifier_ignores_padding(pooling, positional):
     torch.manual_seed(0)
-    model = EncoderClassifier(30, 3, d_model=32, num_heads=4, num_layers=2, max_len=12,
-                              pooling=pooling, positional=positional, pad_id=0).eval()  # fmt: skip
+    model = EncoderClassifier(
+        30,
+        3,
+        d_model=32,
+        num_heads=4,
+        num_layers=2,
+        max_len=12,
+        pooling=pooling,
+        positional=positional,
+        pad_id=0,
+    ).eval()
     tokens = torch.tensor([[5, 6, 7, 0, 0], [8, 9, 10, 11, 12]])
     logits, attention = model(tokens, return_attention=True)
     L = 5 + (pooling == "cls")
@@ -84,8 +93,9 @@ def test_seq2seq_shapes_attention_and_greedy_decode():
 
 def test_seq2seq_learns_to_copy():
     torch.manual_seed(0)
-    model = Seq2SeqTransformer(8, 8, d_model=32, num_heads=4, num_encoder_layers=1,
-                               num_decoder_layers=1, max_len=8)  # fmt: skip
+    model = Seq2SeqTransformer(
+        8, 8, d_model=32, num_heads=4, num_encoder_layers=1, num_decoder_layers=1, max_len=8
+    )
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     for _ in range(150):
         src = torch.randint(2, 8, (32, 5))

@@ -16,15 +16,15 @@ from attnlib.nn import (
     alibi_slopes,
     scaled_dot_product_attention,
 )
+from compare import assert_close
 
 F64 = torch.float64
 
 
 def assert_same(ours: torch.Tensor, theirs: np.ndarray, atol: float = 1e-10) -> None:
-    """Shape, then dtype, then values."""
-    assert tuple(ours.shape) == theirs.shape, (tuple(ours.shape), theirs.shape)
-    assert ours.dtype == F64 and theirs.dtype == np.float64
-    np.testing.assert_allclose(ours.detach().numpy(), theirs, atol=atol, rtol=0)
+    """Shape, then dtype (both float64), then values, through the one comparison helper."""
+    assert ours.dtype == F64
+    assert_close(ours, theirs, atol)
 
 
 @pytest.mark.parametrize("fast", [False, True])
@@ -62,10 +62,15 @@ def test_mha_matches_scratch_on_torch_weights(average):
     rng = np.random.default_rng(1)
     q, k, v = rng.normal(size=(2, 5, 16)), rng.normal(size=(2, 7, 6)), rng.normal(size=(2, 7, 10))
     padding = np.array([[True] * 7, [True] * 5 + [False] * 2])  # True = real token, both libs
-    out, w = ours(*map(torch.from_numpy, (q, k, v)), key_padding_mask=torch.from_numpy(padding),
-                  need_weights=True, average_attn_weights=average)  # fmt: skip
-    out_s, w_s = theirs(q, k, v, key_padding_mask=padding, need_weights=True,
-                        average_attn_weights=average)  # fmt: skip
+    out, w = ours(
+        *map(torch.from_numpy, (q, k, v)),
+        key_padding_mask=torch.from_numpy(padding),
+        need_weights=True,
+        average_attn_weights=average,
+    )
+    out_s, w_s = theirs(
+        q, k, v, key_padding_mask=padding, need_weights=True, average_attn_weights=average
+    )
     assert_same(out, out_s)
     assert_same(w, w_s)
 
@@ -73,10 +78,12 @@ def test_mha_matches_scratch_on_torch_weights(average):
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_layers_match_scratch_blocks(norm_first):
     torch.manual_seed(0)
-    enc_ref = torch.nn.TransformerEncoderLayer(16, 4, 32, 0.0, batch_first=True,
-                                               norm_first=norm_first).double()  # fmt: skip
-    dec_ref = torch.nn.TransformerDecoderLayer(16, 4, 32, 0.0, activation="gelu",
-                                               batch_first=True, norm_first=norm_first).double()  # fmt: skip
+    enc_ref = torch.nn.TransformerEncoderLayer(
+        16, 4, 32, 0.0, batch_first=True, norm_first=norm_first
+    ).double()
+    dec_ref = torch.nn.TransformerDecoderLayer(
+        16, 4, 32, 0.0, activation="gelu", batch_first=True, norm_first=norm_first
+    ).double()
     enc = TransformerEncoderLayer(16, 4, 32, norm_first=norm_first).double()
     dec = TransformerDecoderLayer(16, 4, 32, activation="gelu", norm_first=norm_first).double()
     enc.load_torch_state_dict(enc_ref.state_dict())
@@ -88,7 +95,8 @@ def test_layers_match_scratch_blocks(norm_first):
         enc(tx, is_causal=True), scratch.EncoderBlock.from_torch(enc_ref)(x, is_causal=True)
     )
     assert_same(
-        dec(tx, tm, tgt_is_causal=True), scratch.DecoderBlock.from_torch(dec_ref)(x, memory)
+        dec(tx, tm, tgt_is_causal=True),
+        scratch.DecoderBlock.from_torch(dec_ref)(x, memory, tgt_is_causal=True),
     )
 
 

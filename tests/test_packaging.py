@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import nbformat
+import notebooks  # tools/notebooks.py (tools/ is on pytest's pythonpath)
 import tomllib
 import yaml
 
@@ -65,21 +67,10 @@ def test_repository_url_is_configured_once():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     url = config["repository"]["url"]
     assert url.startswith("https://github.com/")
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tools"))
-    import notebooks
-
     assert url in notebooks.setup_source()
 
 
 def test_every_notebook_starts_with_the_setup_cell():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tools"))
-    import nbformat
-    import notebooks
-
     expected = notebooks.setup_source()
     for path in notebooks.notebooks([str(ROOT / "chapters")]):
         nb = nbformat.read(path, as_version=4)
@@ -88,12 +79,6 @@ def test_every_notebook_starts_with_the_setup_cell():
 
 
 def test_speaker_notes_are_hidden_from_the_book():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tools"))
-    import nbformat
-    import notebooks
-
     for path in notebooks.notebooks([str(ROOT / "chapters")]):
         nb = nbformat.read(path, as_version=4)
         shown = [
@@ -105,12 +90,6 @@ def test_speaker_notes_are_hidden_from_the_book():
 
 
 def test_hide_speaker_notes_tags_only_notes_cells():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tools"))
-    import nbformat
-    import notebooks
-
     nb = nbformat.v4.new_notebook()
     note = nbformat.v4.new_markdown_cell("say this")
     note.metadata["slideshow"] = {"slide_type": "notes"}
@@ -121,3 +100,10 @@ def test_hide_speaker_notes_tags_only_notes_cells():
     assert note.metadata["tags"] == ["remove-cell"]
     assert "tags" not in slide.metadata
     assert notebooks.hide_speaker_notes(nb) is False
+
+
+def test_readme_gives_the_published_address_from_config():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    address = config["html"]["baseurl"]
+    assert address.startswith("https://") and address.endswith("/")
+    assert address in (ROOT / "README.md").read_text()

@@ -75,9 +75,13 @@ def test_sdpa_matches_torch(case, close):
     ours = scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal, scale=scale)
     t = torch.from_numpy
     ref = F.scaled_dot_product_attention(
-        t(q), t(k), t(v), attn_mask=None if mask is None else t(np.ascontiguousarray(mask)),
-        is_causal=is_causal, scale=scale,
-    )  # fmt: skip
+        t(q),
+        t(k),
+        t(v),
+        attn_mask=None if mask is None else t(np.ascontiguousarray(mask)),
+        is_causal=is_causal,
+        scale=scale,
+    )
     close(ours, ref, TOL, f"sdpa: {label}")
 
 
@@ -134,7 +138,8 @@ def test_softmax_matches_torch_and_handles_all_inf_rows(close):
 
 def test_mask_helpers():
     assert causal_mask(2, 3).tolist() == [[True, False, False], [True, True, False]]
-    assert causal_mask(2, 3, align="bottom_right").tolist() == [[True, True, False], [True] * 3]
+    assert causal_mask(2, 3, offset=1).tolist() == [[True, True, False], [True] * 3]
+    assert causal_mask(2, 3, align="bottom_right").tolist() == causal_mask(2, 3, offset=1).tolist()
     assert lengths_to_mask(np.array([1, 3]), 3).tolist() == [[True, False, False], [True] * 3]
     assert key_padding_to_attn_mask(np.ones((2, 5), bool)).shape == (2, 1, 1, 5)
     m = np.array([[True, False]])
@@ -158,9 +163,12 @@ def test_minus_1e9_mask_does_not_empty_a_row():
 
 @FAST
 @given(
-    L=st.integers(1, 6), S=st.integers(1, 7), D=st.integers(1, 5), seed=st.integers(0, 2**16),
+    L=st.integers(1, 6),
+    S=st.integers(1, 7),
+    D=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
     causal=st.booleans(),
-)  # fmt: skip
+)
 def test_weight_rows_sum_to_one_or_zero(L, S, D, seed, causal):
     rng = np.random.default_rng(seed)
     q, k, v = rand(rng, 2, L, D), rand(rng, 2, S, D), rand(rng, 2, S, D)

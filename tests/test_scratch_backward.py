@@ -119,8 +119,16 @@ def test_mha_backward_vs_autograd(masks, close):
     close(dx, xt.grad, TOL, f"grad mha d_query vs autograd ({masks})")
     close(dy_key + dy_value, yt.grad, TOL, f"grad mha d_key+d_value vs autograd ({masks})")
     w, b = tmha.in_proj_weight.grad, tmha.in_proj_bias.grad
-    refs = {"W_q": w[:E].T, "W_k": w[E : 2 * E].T, "W_v": w[2 * E :].T, "W_o": tmha.out_proj.weight.grad.T,
-            "b_q": b[:E], "b_k": b[E : 2 * E], "b_v": b[2 * E :], "b_o": tmha.out_proj.bias.grad}  # fmt: skip
+    refs = {
+        "W_q": w[:E].T,
+        "W_k": w[E : 2 * E].T,
+        "W_v": w[2 * E :].T,
+        "W_o": tmha.out_proj.weight.grad.T,
+        "b_q": b[:E],
+        "b_k": b[E : 2 * E],
+        "b_v": b[2 * E :],
+        "b_o": tmha.out_proj.bias.grad,
+    }
     assert set(grads) == set(refs)
     for name, ref in refs.items():
         close(grads[name], ref, TOL, f"grad mha {name} vs autograd ({masks})")

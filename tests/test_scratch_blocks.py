@@ -50,9 +50,18 @@ BLOCK_IDS = [f"{'pre' if nf else 'post'}-LN-{act}" for nf, act in BLOCK_CASES]
 
 @pytest.mark.parametrize("norm_first,activation", BLOCK_CASES, ids=BLOCK_IDS)
 def test_encoder_block_matches_torch(norm_first, activation, close):
-    layer = _randomise(torch.nn.TransformerEncoderLayer(
-        16, 4, 32, dropout=0.0, activation=activation, batch_first=True, norm_first=norm_first,
-        dtype=torch.float64))  # fmt: skip
+    layer = _randomise(
+        torch.nn.TransformerEncoderLayer(
+            16,
+            4,
+            32,
+            dropout=0.0,
+            activation=activation,
+            batch_first=True,
+            norm_first=norm_first,
+            dtype=torch.float64,
+        )
+    )
     block = EncoderBlock.from_torch(layer)
     x = np.random.default_rng(2).standard_normal((3, 6, 16))
     padding = np.array([[True] * 6, [True] * 4 + [False] * 2, [True] * 2 + [False] * 4])
@@ -77,9 +86,18 @@ def test_encoder_block_matches_torch(norm_first, activation, close):
 
 @pytest.mark.parametrize("norm_first,activation", BLOCK_CASES, ids=BLOCK_IDS)
 def test_decoder_block_matches_torch(norm_first, activation, close):
-    layer = _randomise(torch.nn.TransformerDecoderLayer(
-        16, 4, 32, dropout=0.0, activation=activation, batch_first=True, norm_first=norm_first,
-        dtype=torch.float64))  # fmt: skip
+    layer = _randomise(
+        torch.nn.TransformerDecoderLayer(
+            16,
+            4,
+            32,
+            dropout=0.0,
+            activation=activation,
+            batch_first=True,
+            norm_first=norm_first,
+            dtype=torch.float64,
+        )
+    )
     block = DecoderBlock.from_torch(layer)
     rng = np.random.default_rng(3)
     x, memory = rng.standard_normal((2, 5, 16)), rng.standard_normal((2, 7, 16))
@@ -87,12 +105,14 @@ def test_decoder_block_matches_torch(norm_first, activation, close):
     causal = torch.nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.float64)
     with torch.no_grad():
         ref = layer(T(x), T(memory), tgt_mask=causal, memory_key_padding_mask=T(~mem_real))
-    out = block(x, memory, memory_key_padding_mask=mem_real)
+    out = block(x, memory, memory_key_padding_mask=mem_real, tgt_is_causal=True)
     close(out, ref, TOL, f"decoder block: {BLOCK_IDS[BLOCK_CASES.index((norm_first, activation))]}")
     x2 = x.copy()
     x2[:, 3:] += 5.0  # causality: changing later target tokens leaves positions 0..2 unchanged
     assert np.allclose(
-        block(x2, memory, memory_key_padding_mask=mem_real)[:, :3], out[:, :3], atol=1e-12
+        block(x2, memory, memory_key_padding_mask=mem_real, tgt_is_causal=True)[:, :3],
+        out[:, :3],
+        atol=1e-12,
     )
 
 
@@ -121,3 +141,13 @@ def test_luong_scores_match_torch(close):
     )
     close(luong_score(q, k), T(q) @ T(k).transpose(1, 2), TOL, "luong dot")
     close(luong_score(q, k, "general", W), T(q) @ T(W) @ T(k).transpose(1, 2), TOL, "luong general")
+
+
+def test_old_constructor_keywords_still_work():
+    """embed_dim/num_heads/ff_dim/eps: kept until the call sites move (API_CHANGES.md)."""
+    old = EncoderBlock(embed_dim=8, num_heads=2, ff_dim=None, eps=1e-6)
+    new = EncoderBlock(8, 2, 32, layer_norm_eps=1e-6)
+    assert old.W1.shape == new.W1.shape == (8, 32) and old.eps == new.eps == 1e-6
+    assert old.self_attn.num_heads == 2
+    with pytest.raises(TypeError, match="not both"):
+        EncoderBlock(8, 2, embed_dim=8)

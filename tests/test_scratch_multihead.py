@@ -62,9 +62,11 @@ def test_mha_matches_torch(case, average, close):
             torch_kw["key_padding_mask"] = torch.from_numpy(np.where(allowed_keys, 0.0, -np.inf))
     out, w = ours(query, key, value, attn_mask, allowed_keys, True, average)
     ref_out, ref_w = mha(
-        *map(torch.from_numpy, (query, key, value)), need_weights=True,
-        average_attn_weights=average, **torch_kw,
-    )  # fmt: skip
+        *map(torch.from_numpy, (query, key, value)),
+        need_weights=True,
+        average_attn_weights=average,
+        **torch_kw,
+    )
     kind = "avg" if average else "per-head"
     close(out, ref_out, TOL, f"mha out: {label}")
     close(w, ref_w, TOL, f"mha weights ({kind}): {label}")

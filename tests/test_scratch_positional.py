@@ -80,9 +80,13 @@ def test_rope_equals_rotation_matrices_and_keeps_norms(close):
 
 @settings(max_examples=25, deadline=None)
 @given(
-    m=st.integers(0, 500), n=st.integers(0, 500), shift=st.integers(-300, 300),
-    D=st.sampled_from([2, 4, 8, 16]), interleaved=st.booleans(), seed=st.integers(0, 2**16),
-)  # fmt: skip
+    m=st.integers(0, 500),
+    n=st.integers(0, 500),
+    shift=st.integers(-300, 300),
+    D=st.sampled_from([2, 4, 8, 16]),
+    interleaved=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
 def test_rope_dot_product_depends_only_on_relative_offset(m, n, shift, D, interleaved, seed):
     rng = np.random.default_rng(seed)
     q, k = rng.standard_normal((1, D)), rng.standard_normal((1, D))
@@ -90,7 +94,10 @@ def test_rope_dot_product_depends_only_on_relative_offset(m, n, shift, D, interl
     assume(min(m2, n2) >= 0)
 
     def score(pq, pk):
-        return (rope(q, np.array([pq]), interleaved=interleaved) @ rope(k, np.array([pk]), interleaved=interleaved).T)[0, 0]  # fmt: skip
+        return (
+            rope(q, np.array([pq]), interleaved=interleaved)
+            @ rope(k, np.array([pk]), interleaved=interleaved).T
+        )[0, 0]
 
     assert np.isclose(score(m, n), score(m2, n2), rtol=1e-9, atol=1e-9)
 

@@ -25,8 +25,18 @@ def _run(seed):
     torch.manual_seed(123)
     model = torch.nn.Linear(2, 1)
     get_batch, loss_fn = _problem()
-    hist = fit(model, loss_fn, get_batch, steps=200, lr=0.1, warmup=10, seed=seed,
-               eval_fn=lambda m: float(m.weight[0, 0]), eval_every=50, progress=False)  # fmt: skip
+    hist = fit(
+        model,
+        loss_fn,
+        get_batch,
+        steps=200,
+        lr=0.1,
+        warmup=10,
+        seed=seed,
+        eval_fn=lambda m: float(m.weight[0, 0]),
+        eval_every=50,
+        progress=False,
+    )
     return model, hist
 
 

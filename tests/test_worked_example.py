@@ -68,9 +68,8 @@ def test_two_heads_match_torch_multihead_attention():
         mha.out_proj.weight.copy_(torch.tensor(we.W_O.T))
     x = torch.tensor(we.X)[None]  # (1, L, E)
     for causal in (False, True):
-        mask = (
-            torch.triu(torch.ones(5, 5, dtype=torch.bool), 1) if causal else None
-        )  # True = blocked
+        blocked = torch.triu(torch.ones(5, 5, dtype=torch.bool), 1)  # True = blocked (torch's)
+        mask = blocked if causal else None
         out, _ = mha(x, x, x, attn_mask=mask, need_weights=False)
         np.testing.assert_allclose(
             out[0].detach().numpy(), we.multi_head_output(is_causal=causal), rtol=1e-12, atol=1e-12
@@ -116,13 +115,13 @@ def test_positional_encoding_separates_the_two_the_tokens():
     assert np.abs(moved[0] - moved[3]).max() > 0.05
 
 
-def test_seed_errata_numbers():
-    assert math.isclose(we.SEED_QUOTED_WEIGHTS.sum(), 0.54, abs_tol=1e-12)
-    p = np.exp(we.SEED_SCORES) / np.exp(we.SEED_SCORES).sum()
+def test_errata_numbers():
+    assert math.isclose(we.ERRATA_QUOTED_WEIGHTS.sum(), 0.54, abs_tol=1e-12)
+    p = np.exp(we.ERRATA_SCORES) / np.exp(we.ERRATA_SCORES).sum()
     np.testing.assert_allclose(p, [0.050, 0.067, 0.111, 0.223, 0.549], atol=6e-4)
-    np.testing.assert_allclose(we.SEED_EMBEDDINGS * we.SEED_INPUTS, we.SEED_SCORES)
+    np.testing.assert_allclose(we.ERRATA_EMBEDDINGS * we.ERRATA_INPUTS, we.ERRATA_SCORES)
     with pytest.raises(ValueError):
-        we.SEED_EMBEDDINGS[:, None] @ we.SEED_W_Q  # (5, 1) @ (5, 2): the shapes do not fit
+        we.ERRATA_EMBEDDINGS[:, None] @ we.ERRATA_W_Q  # (5, 1) @ (5, 2): the shapes do not fit
 
 
 def test_numbers_quoted_in_the_chapter_exercises():
@@ -139,3 +138,4 @@ def test_numbers_quoted_in_the_chapter_exercises():
         return -(p * np.log(p)).sum()
 
     assert round(entropy(s.weights[2]), 2) == 1.43 and round(entropy(unscaled), 2) == 1.23
+

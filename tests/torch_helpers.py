@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from compare import assert_close
 
 F64 = torch.float64
 NO_CUDA = not torch.cuda.is_available()
@@ -14,7 +15,5 @@ DEVICES = [
 
 
 def assert_same(actual: torch.Tensor, expected: torch.Tensor, atol: float = 1e-10) -> None:
-    """Shape, then dtype, then values."""
-    assert actual.shape == expected.shape, (actual.shape, expected.shape)
-    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
-    torch.testing.assert_close(actual, expected, atol=atol, rtol=0)
+    """Shape, then dtype, then values: :func:`compare.assert_close` with an absolute tolerance."""
+    assert_close(actual, expected, atol)

@@ -40,13 +40,18 @@ W_O = np.eye(4)
 HAND_ROW = 2
 NUM_HEADS = 2
 
-# --- the widely circulated, wrong version (seed 001), kept as data for the errata box ----------
-SEED_INPUTS = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
-SEED_EMBEDDINGS = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
-SEED_W_Q = np.arange(1.0, 11.0).reshape(5, 2)  # a 5x2 matrix for scalar embeddings
-SEED_SCORES = np.array([0.1, 0.4, 0.9, 1.6, 2.5])  # exp(x_e * x), as the source writes
-SEED_QUOTED_WEIGHTS = np.array([0.01, 0.19, 0.19, 0.14, 0.01])
-SEED_QUOTED_OUTPUT = 2.04  # "C_1", a weighted sum of the inputs x, not of values v
+# --- the widely circulated, wrong worked example, kept as data for the errata box -------------
+ERRATA_INPUTS = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+ERRATA_EMBEDDINGS = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+ERRATA_W_Q = np.arange(1.0, 11.0).reshape(5, 2)  # a 5x2 matrix for scalar embeddings
+ERRATA_W_K = np.array([[1.0, 3.0], [2.0, 4.0], [5.0, 7.0], [6.0, 8.0], [9.0, 10.0]])
+# The queries and keys it writes: each scalar embedding times one multiplier picked by hand.
+ERRATA_Q_MULTIPLIERS = np.array([1.0, 3.0, 5.0, 7.0, 9.0])
+ERRATA_K_MULTIPLIERS = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+ERRATA_SCORES = np.array([0.1, 0.4, 0.9, 1.6, 2.5])  # exp(x_e * x), as the source writes
+ERRATA_QUOTED_WEIGHTS = np.array([0.01, 0.19, 0.19, 0.14, 0.01])
+ERRATA_QUOTED_OUTPUT = 2.04  # "C_1", a weighted sum of the inputs x, not of values v
+
 
 
 @dataclass(frozen=True)
@@ -179,6 +184,6 @@ def by_hand_markdown(row: int = HAND_ROW, decimals: int = 4) -> str:
 __all__ = [
     "TOKENS", "X", "W_Q", "W_K", "W_V", "W_O", "HAND_ROW", "NUM_HEADS", "AttentionSteps",
     "embeddings", "steps", "multi_head_output", "by_hand_markdown",
-    "SEED_INPUTS", "SEED_EMBEDDINGS", "SEED_W_Q", "SEED_SCORES", "SEED_QUOTED_WEIGHTS",
-    "SEED_QUOTED_OUTPUT",
+    "ERRATA_INPUTS", "ERRATA_EMBEDDINGS", "ERRATA_W_Q", "ERRATA_SCORES", "ERRATA_QUOTED_WEIGHTS",
+    "ERRATA_QUOTED_OUTPUT",
 ]  # fmt: skip

@@ -13,7 +13,7 @@ import dataclasses
 import os
 import time
 
-import attnlib  # noqa: F401  (decides TRITON_INTERPRET before Triton is imported)
+import attnlib.kernels  # noqa: F401  (decides TRITON_INTERPRET before Triton is imported)
 
 from .plot import plot
 from .sweep import PRESETS, run_sweep, write_csv
@@ -40,8 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
 
-    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(PRESETS[args.preset])
-                 if getattr(args, f.name, None) is not None}  # fmt: skip
+    overrides = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(PRESETS[args.preset])
+        if getattr(args, f.name, None) is not None
+    }
     sweep = dataclasses.replace(PRESETS[args.preset], **overrides)
     start = time.perf_counter()
     rows = run_sweep(sweep, progress=not args.no_progress)
@@ -56,8 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         if r["status"] == "unavailable":
             print(f"{r['method']:15} unavailable: {r['note']}")
             continue
-        print(f"{r['method']:15} {r['pass']:8} {r['D']:>4} {r['causal']!s:>6} {r['L']:>6} "
-              f"{r['time_ms']:>10.3f} {r['tflops']:>9.4f} {r['peak_mib']:>9.2f}  {r['status']} {r['note']}")  # fmt: skip
+        print(
+            f"{r['method']:15} {r['pass']:8} {r['D']:>4} {r['causal']!s:>6} {r['L']:>6} "
+            f"{r['time_ms']:>10.3f} {r['tflops']:>9.4f} {r['peak_mib']:>9.2f}  {r['status']} {r['note']}"
+        )
     print(f"wrote {csv_path} and figures in {args.out}/ ({time.perf_counter() - start:.1f} s)")
     return 0
 

@@ -14,10 +14,9 @@ from .flops import attention_flops, tflops_per_second
 from .measure import measure
 from .methods import METHODS, available
 
-CSV_COLUMNS = [
-    "method", "device", "dtype", "pass", "B", "H", "L", "S", "D", "causal",
-    "time_ms", "tflops", "peak_mib", "status", "note",
-]  # fmt: skip
+CSV_COLUMNS = (
+    "method device dtype pass B H L S D causal time_ms tflops peak_mib status note".split()
+)
 
 
 @dataclass
@@ -51,8 +50,8 @@ PRESETS = {
             "sdpa-cudnn",
             "triton",
         ],
-    ),  # fmt: skip
-    # The GPU table: B=4, H·D=2048, bf16, L = 1k..16k, causal and not, fwd and bwd.
+    ),
+    # The H100 benchmark: B=4, H·D=2048, bf16, L = 1k..16k, causal and not, fwd and bwd.
     "gpu-h100": Sweep(
         lengths=[1024, 2048, 4096, 8192, 16384],
         batch=4,
@@ -69,7 +68,7 @@ PRESETS = {
             "sdpa-cudnn",
             "triton",
         ],
-    ),  # fmt: skip
+    ),
     # For tests: seconds.
     "tiny": Sweep(
         lengths=[32, 64],
@@ -77,7 +76,7 @@ PRESETS = {
         hidden=32,
         repeat=1,
         methods=["numpy-naive", "numpy-tiled", "torch-naive", "sdpa-math", "sdpa-cudnn"],
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -1,4 +1,5 @@
-"""attnlib.grading: graded exercises with immediate feedback, and a sandboxed class grader.
+"""attnlib.grading: graded exercises with immediate feedback, and a class grader that runs each
+submission in a bubblewrap sandbox (:mod:`attnlib.grading.bubblewrap`).
 
 In a notebook::
 

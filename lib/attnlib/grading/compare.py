@@ -89,6 +89,10 @@ def compare(got: Any, expected: Any, rtol: float, atol: float, boolean: bool = F
     return _compare_one(got, expected, rtol, atol, boolean)
 
 
+KEEPDIMS_HINT = (
+    "Shapes do not fit: a reduction such as x.max(axis) or x.sum(axis) drops that axis; pass "
+    "keepdims=True so that it broadcasts back against x."
+)
 ERROR_HINTS = {
     "NotImplementedError": "Not implemented yet: replace `raise NotImplementedError` with your code.",
     "could not be broadcast": "Shapes do not fit: is `*` (element-wise) used where `@` "
@@ -102,7 +106,8 @@ ERROR_HINTS = {
 def diagnose(ex: Exercise, test: Test, got: Any, expected: Any) -> str | None:
     """A hint for a failed test: a known mistake that reproduces ``got``, or a generic one."""
     if isinstance(got, Failure):
-        return next((h for key, h in ERROR_HINTS.items() if key in got.message), None)
+        hints = [*ex.error_hints.items(), *ERROR_HINTS.items()]
+        return next((h for key, h in hints if key in got.message), None)
     fn = test.function or ex.functions[0]
     mistakes: list[Mistake] = ex.mistakes.get(fn, [])
     for mistake in mistakes:

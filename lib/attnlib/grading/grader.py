@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from attnlib.grading.engine import failed_everywhere, score
+import numpy as np
+
+from attnlib.grading import bubblewrap
+from attnlib.grading.engine import failed_everywhere, score, twins
 from attnlib.grading.results import SubmissionResult
 from attnlib.grading.sandbox import run_calls
 from attnlib.grading.spec import Exercise, get_exercise
-from attnlib.grading.submission import SubmissionError, read_submission
+from attnlib.grading.submission import SubmissionError, display_name, read_submission
 
 
 def _function_names(ex: Exercise, aliases: dict[str, str]) -> dict[str, str]:
@@ -29,6 +32,8 @@ def grade_submission(
     exercise: str | None = None,
     timeout: float = 10.0,
     memory_mb: int = 1024,
+    isolation: str = "auto",
+    seed: int | None = None,
 ) -> SubmissionResult:
     """Score ``path`` on the exercises it answers (or on ``exercise``).
 
@@ -36,26 +41,39 @@ def grade_submission(
         extra: exercises from an instructor's test directory (see :mod:`attnlib.grading.hidden`);
             they replace the public versions of the same name.
         timeout: wall-clock seconds per exercise (and for loading the code).
-        memory_mb: address-space limit of the child process.
+        memory_mb: address-space limit of each process of the submission.
+        isolation: ``"sandbox"`` (bubblewrap; RuntimeError when it cannot start), ``"process"``
+            (a plain subprocess: for trusted code only) or ``"auto"`` (the sandbox when it can
+            start, else a plain subprocess, said in the result's ``notice``).
+        seed: seeds the fresh inputs of each test's twin (default: new ones every time).
     """
     t0 = time.perf_counter()
-    result = SubmissionResult(str(path))
+    result = SubmissionResult(display_name(path, full=True))
+    if isolation in ("auto", "sandbox"):
+        why = bubblewrap.probe()
+        if why and isolation == "sandbox":
+            raise RuntimeError(f"cannot grade in a sandbox: {why}")
+        isolation = "process" if why else "sandbox"
+        if why:
+            result.notice = f"not sandboxed ({why}): feedback only, not for grading a class"
+    result.isolation = isolation
     extra = extra or {}
     try:
         sub = read_submission(path)
         names = [exercise] if exercise else sub.exercise_names
         if not names:
             raise SubmissionError(
-                f"{Path(path).name}: cannot tell which exercise this answers; "
+                f"{display_name(path)}: cannot tell which exercise this answers; "
                 'add check("name", f) or name the file NN_name.ipynb, or pass --exercise'
             )
-    except (SubmissionError, OSError) as err:
+    except (SubmissionError, OSError, RecursionError, MemoryError) as err:
         result.errors.append(str(err))
         if exercise:
             ex = extra.get(exercise) or get_exercise(exercise)
             result.exercises.append(failed_everywhere(ex, str(err)))
         result.seconds = time.perf_counter() - t0
         return result
+    rng = np.random.default_rng(seed)
     exercises, calls = [], []
     for name in names:
         try:
@@ -64,14 +82,17 @@ def grade_submission(
             result.errors.append(str(err.args[0]))
             continue
         rename = _function_names(ex, sub.aliases.get(name, {}))
-        exercises.append(ex)
-        for t in ex.tests:
+        fresh = twins(ex, rng)
+        exercises.append((ex, fresh))
+        for t in [*ex.tests, *(f for f in fresh if f is not None)]:
             calls.append((ex.name, rename[t.function or ex.functions[0]], t.args, t.kwargs))
-    outputs, notes = run_calls(sub.cells, calls, timeout=timeout, memory_mb=memory_mb)
+    outputs, notes = run_calls(sub.cells, calls, timeout, memory_mb, isolation)
     start = 0
-    for ex in exercises:
-        n = len(ex.tests)
-        result.exercises.append(score(ex, outputs[start : start + n], notes))
-        start += n
+    for ex, fresh in exercises:
+        n, m = len(ex.tests), sum(f is not None for f in fresh)
+        mine, extra_out = outputs[start : start + n], iter(outputs[start + n : start + n + m])
+        fresh_out = [None if f is None else next(extra_out) for f in fresh]
+        result.exercises.append(score(ex, mine, notes, fresh, fresh_out))
+        start += n + m
     result.seconds = time.perf_counter() - t0
     return result

@@ -61,6 +61,12 @@ class Exercise:
         mistakes: function name -> known wrong variants (for hints).
         rtol, atol: default tolerances of ``numpy.allclose``.
         bool_output: the expected outputs are boolean (masks): dtypes must be bool.
+        error_hints: text in an error message -> the hint for it in this exercise (checked
+            before the general ones: in a function without products, a broadcasting error
+            is a missing ``keepdims``, not a ``*`` used for ``@``).
+        fresh: ``fresh(rng)`` -> one test per public test (or None) with new inputs of the same
+            kind, drawn at grading time (see :func:`attnlib.grading.engine.twins`); by default
+            the floating-point inputs of each test get random noise.
     """
 
     name: str
@@ -72,6 +78,8 @@ class Exercise:
     rtol: float = 1e-5
     atol: float = 1e-6
     bool_output: bool = False
+    fresh: Callable[[Any], list[Test | None]] | None = None
+    error_hints: dict[str, str] = field(default_factory=dict)
 
     @property
     def max_points(self) -> int:
@@ -81,7 +89,7 @@ class Exercise:
         """A copy of this exercise with ``extra`` tests appended (used for hidden tests)."""
         return Exercise(
             self.name, self.title, self.functions, self.oracles, [*self.tests, *extra],
-            self.mistakes, self.rtol, self.atol, self.bool_output,
+            self.mistakes, self.rtol, self.atol, self.bool_output, self.fresh, self.error_hints,
         )  # fmt: skip
 
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from attnlib.grading.results import printable
+
+MAX_BYTES = 8 * 2**20  # a larger file is not a notebook a student wrote
 DROP = re.compile(r"^(%|!|check\(|from attnlib\.grading import |import attnlib\s*$)")
 STEM = re.compile(r"^\d+_(\w+)$")
 
@@ -31,6 +35,13 @@ class Submission:
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # exercise -> fn -> name
 
 
+def display_name(path: str | Path, full: bool = False) -> str:
+    """A file name as text that prints anywhere: bytes that are not UTF-8 become ``\\xNN``,
+    control characters (newlines, terminal escapes) become escapes such as ``\\n``."""
+    name = os.fsencode(str(path) if full else Path(path).name)
+    return printable(name.decode("utf-8", "backslashreplace"))
+
+
 def _clean(source: str) -> str:
     return "\n".join("" if DROP.match(line) else line for line in source.splitlines())
 
@@ -39,9 +50,11 @@ def _notebook_cells(text: str, path: Path) -> tuple[list[tuple[str, str]], str |
     try:
         nb = json.loads(text)
     except json.JSONDecodeError as err:
-        raise SubmissionError(f"{path.name} is not valid notebook JSON ({err})") from None
+        raise SubmissionError(f"{display_name(path)} is not valid notebook JSON ({err})") from None
+    except RecursionError:
+        raise SubmissionError(f"{display_name(path)} nests its JSON too deeply") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise SubmissionError(f"{path.name} is not a Jupyter notebook (no list of cells)")
+        raise SubmissionError(f"{display_name(path)} is not a Jupyter notebook (no list of cells)")
     meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
     grade_meta = meta.get("attn_grade") if isinstance(meta.get("attn_grade"), dict) else {}
     declared = grade_meta.get("exercise")
@@ -65,7 +78,7 @@ def _check_calls(cells: list[tuple[str, str]]) -> list[tuple[str, list[str], dic
     for _, src in cells:
         try:
             tree = ast.parse(_clean_magics(src))
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in ast.walk(tree):
             if (
@@ -91,16 +104,21 @@ def _clean_magics(source: str) -> str:
 def read_submission(path: str | Path) -> Submission:
     """Parse ``path``; raises :class:`SubmissionError` when it cannot be graded at all."""
     path = Path(path)
-    raw = path.read_bytes()
+    with open(path, "rb") as f:
+        raw = f.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise SubmissionError(f"{display_name(path)} is larger than {MAX_BYTES // 2**20} MiB")
     if not raw.strip():
-        raise SubmissionError(f"{path.name} is empty")
+        raise SubmissionError(f"{display_name(path)} is empty")
     text = raw.decode("utf-8", errors="replace")
     declared = None
     if path.suffix == ".ipynb":
         cells, declared = _notebook_cells(text, path)
     else:
         parts = re.split(r"(?m)^# %%.*$", text)
-        cells = [(f"<{path.name} part {i + 1}>", p) for i, p in enumerate(parts) if p.strip()]
+        cells = [
+            (f"<{display_name(path)} part {i + 1}>", p) for i, p in enumerate(parts) if p.strip()
+        ]
     calls = _check_calls(cells)
     sub = Submission(path, [(label, _clean(src)) for label, src in cells])
     names = [declared] if declared else []
@@ -112,5 +130,5 @@ def read_submission(path: str | Path) -> Submission:
     for name, pos, kw in calls:
         sub.aliases.setdefault(name, {}).update({"__pos__": ",".join(pos), **kw})
     if not any(src.strip() for _, src in sub.cells):
-        raise SubmissionError(f"{path.name} has no code")
+        raise SubmissionError(f"{display_name(path)} has no code")
     return sub

@@ -6,11 +6,15 @@ CI does this so that a kernel which would not build on a GPU fails on the CPU to
 Run it without ``TRITON_INTERPRET=1`` (interpreted kernels cannot be compiled):
 
     TRITON_INTERPRET=0 python -m attnlib.kernels.compile_ahead
+
+From a process that interprets the kernels, call :func:`attnlib.kernels.compile_report`, which
+runs ``--report`` here in a child process and returns one kernel's figures.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import subprocess
@@ -98,10 +102,8 @@ def register_usage(kernel, arch: int = 90) -> dict[str, int]:
         ptx = os.path.join(tmp, "kernel.ptx")
         with open(ptx, "w") as f:
             f.write(kernel.asm["ptx"])
-        report = subprocess.run(
-            [ptxas, f"-arch=sm_{arch}a", "-v", ptx, "-o", os.devnull],
-            capture_output=True, text=True, check=True,
-        ).stderr  # fmt: skip
+        command = [ptxas, f"-arch=sm_{arch}a", "-v", ptx, "-o", os.devnull]
+        report = subprocess.run(command, capture_output=True, text=True, check=True).stderr
     return {
         "registers": int(re.findall(r"Used (\d+) registers", report)[-1]),
         "spill_bytes": int(re.findall(r"(\d+) bytes spill stores", report)[-1]),
@@ -127,6 +129,26 @@ def compile_all(arch: int = 90) -> list[tuple[str, str, int, bool, int, int]]:
     return rows
 
 
+def report(which: str, dtype: str, head_dim: int, is_causal: bool, arch: int = 90) -> dict:
+    """One kernel's target, tensor-core and async-copy instruction counts, memory and registers."""
+    kernel = compile_kernel(which, dtype, head_dim, is_causal, arch)
+    ptx = kernel.asm["ptx"]
+    target = [line.split()[1] for line in ptx.splitlines() if line.startswith(".target")][0]
+    return {
+        "target": target,
+        "wgmma": ptx.count("wgmma.mma_async"),
+        "cp_async": ptx.count("cp.async.cg"),
+        "shared": kernel.metadata.shared,
+        **register_usage(kernel, arch),
+    }
+
+
 if __name__ == "__main__":
-    for row in compile_all():
-        print(*row)
+    import sys
+
+    if sys.argv[1:2] == ["--report"]:
+        which, dtype, head_dim, causal, arch = sys.argv[2:7]
+        print(json.dumps(report(which, dtype, int(head_dim), causal == "1", int(arch))))
+    else:
+        for row in compile_all():
+            print(*row)

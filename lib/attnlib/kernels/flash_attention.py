@@ -7,6 +7,10 @@ import math
 import torch
 import torch.nn.functional as F
 
+from attnlib.nn.functional import nan_positions
+from attnlib.scratch._checks import check_flag
+
+from . import availability
 from .availability import interpreter_active
 from .launch import launch_backward, launch_forward
 
@@ -15,15 +19,22 @@ SUPPORTED_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
 MAX_HEAD_DIM = 128
 
 
-def _check_inputs(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, is_causal: bool) -> None:
+def _check_inputs(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, is_causal: bool, scale: float | None
+) -> None:
     """Raise ValueError/TypeError naming what disagrees, before any kernel is launched."""
+    if availability.CONFLICT is not None:
+        raise RuntimeError(availability.CONFLICT)
     for name, t in (("q", q), ("k", k), ("v", v)):
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
         if t.dim() != 4:
             raise ValueError(f"{name} must have shape (B, H, L or S, D), got {tuple(t.shape)}")
+    check_flag("is_causal", is_causal)
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))):
+        raise TypeError(f"scale must be a number or None, got {type(scale).__name__}")
     if q.dtype not in SUPPORTED_DTYPES or k.dtype != q.dtype or v.dtype != q.dtype:
-        raise ValueError(
+        raise TypeError(
             f"q, k, v must share one dtype among float16/bfloat16/float32, "
             f"got {q.dtype}, {k.dtype}, {v.dtype}"
         )
@@ -114,13 +125,17 @@ def flash_attention(
         ``(B, H, L, D)``, same dtype as ``q``.
 
     Head dims that are not a power of two (or below 16) are zero-padded up to the next one:
-    zero columns change neither ``q·k`` nor the output columns that are kept.
+    zero columns change neither ``q·k`` nor the output columns that are kept. NaN in an input
+    gives NaN where PyTorch's math path has it, whatever the GPU's max/min do with NaN.
+    Inputs are checked before any kernel launches (``TypeError``/``ValueError``).
     """
-    _check_inputs(q, k, v, is_causal)
+    _check_inputs(q, k, v, is_causal, scale)
     D = q.shape[-1]
     scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
     padded = max(16, 1 << (D - 1).bit_length())  # next power of two, at least 16
+    nan = nan_positions(q, k, v)  # before padding: (B, H, L, D)
     if padded != D:  # pad outside the autograd.Function, so autograd slices the gradients
         q, k, v = (F.pad(t, (0, padded - D)) for t in (q, k, v))
     out = FlashAttentionFunction.apply(q, k, v, bool(is_causal), scale)
-    return out[..., :D] if padded != D else out
+    out = out[..., :D] if padded != D else out
+    return out.masked_fill(nan, float("nan"))  # NaN as PyTorch's math path has it, on any GPU

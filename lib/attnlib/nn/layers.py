@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from attnlib.nn.kv_cache import KVCache
 from attnlib.nn.mha import MultiHeadAttention
 from attnlib.nn.positional import RotaryEmbedding
+from attnlib.scratch._checks import check_size
 
 _ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
 
@@ -21,6 +22,7 @@ class _Layer(nn.Module):
     """Shared parts: the feed-forward network and state-dict loading."""
 
     def _init_ffn(self, d_model, dim_feedforward, dropout, activation, eps, bias, norms) -> None:
+        check_size("dim_feedforward", dim_feedforward, 1)
         if activation not in _ACTIVATIONS:
             raise ValueError(
                 f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}"
@@ -35,6 +37,12 @@ class _Layer(nn.Module):
     def _ff(self, x: Tensor) -> Tensor:
         r"""$\mathrm{FFN}(x) = W_2\,\sigma(W_1 x + b_1) + b_2$.  (B, L, E) -> (B, L, E)."""
         return self.linear2(self.dropout(self.activation(self.linear1(x))))
+
+    def _residual(self, x: Tensor, norm: nn.LayerNorm, sublayer) -> Tensor:
+        """Post-LN: ``norm(x + f(x))``; pre-LN: ``x + f(norm(x))``. (B, L, E) -> (B, L, E)."""
+        if self.norm_first:
+            return x + sublayer(norm(x))
+        return norm(x + sublayer(x))
 
     def load_torch_state_dict(self, state_dict: dict[str, Tensor]) -> None:
         """Load a ``torch.nn.TransformerEncoderLayer``/``DecoderLayer`` state dict."""
@@ -109,23 +117,20 @@ class TransformerEncoderLayer(_Layer):
         Masks: ``True`` = may attend / real token (see :class:`MultiHeadAttention`).
         """
 
-        def sa(h: Tensor) -> tuple[Tensor, Tensor | None]:
-            out, w = self.self_attn(
-                h, h, h, attn_mask=src_mask, key_padding_mask=src_key_padding_mask,
-                need_weights=need_weights, average_attn_weights=False, is_causal=is_causal,
-                kv_cache=kv_cache,
-            )  # fmt: skip
-            return self.dropout1(out), w
+        weights = []  # filled by sa: the self-attention weights, or None
+        options = {"need_weights": need_weights, "average_attn_weights": False}
 
-        x = src
-        if self.norm_first:
-            a, w = sa(self.norm1(x))
-            x = x + a
-            x = x + self.dropout2(self._ff(self.norm2(x)))
-        else:
-            a, w = sa(x)
-            x = self.norm1(x + a)
-            x = self.norm2(x + self.dropout2(self._ff(x)))
+        def sa(h: Tensor) -> Tensor:
+            mask, padding = src_mask, src_key_padding_mask
+            out, w = self.self_attn(
+                h, h, h, mask, padding, is_causal=is_causal, kv_cache=kv_cache, **options
+            )
+            weights.append(w)  # (B, H, L, S) or None
+            return self.dropout1(out)
+
+        x = self._residual(src, self.norm1, sa)
+        x = self._residual(x, self.norm2, lambda h: self.dropout2(self._ff(h)))
+        w = weights[0]
         return (x, w) if need_weights else x
 
 
@@ -176,33 +181,25 @@ class TransformerDecoderLayer(_Layer):
         With ``need_weights`` also ``(self_weights (B, H, L, L), cross_weights (B, H, L, S))``.
         """
 
-        def sa(x):
+        weights = []  # filled by sa and ca: self- then cross-attention weights, or None
+        options = {"need_weights": need_weights, "average_attn_weights": False}
+
+        def sa(h: Tensor) -> Tensor:
+            mask, padding, causal = tgt_mask, tgt_key_padding_mask, tgt_is_causal
             out, w = self.self_attn(
-                x, x, x, attn_mask=tgt_mask, key_padding_mask=tgt_key_padding_mask,
-                need_weights=need_weights, average_attn_weights=False, is_causal=tgt_is_causal,
-                kv_cache=kv_cache,
-            )  # fmt: skip
-            return self.dropout1(out), w
+                h, h, h, mask, padding, is_causal=causal, kv_cache=kv_cache, **options
+            )
+            weights.append(w)  # (B, H, L, L) or None
+            return self.dropout1(out)
 
-        def ca(x):
-            out, w = self.multihead_attn(
-                x, memory, memory, attn_mask=memory_mask,
-                key_padding_mask=memory_key_padding_mask, need_weights=need_weights,
-                average_attn_weights=False,
-            )  # fmt: skip
-            return self.dropout2(out), w
+        def ca(h: Tensor) -> Tensor:
+            mask, padding = memory_mask, memory_key_padding_mask
+            out, w = self.multihead_attn(h, memory, memory, mask, padding, **options)
+            weights.append(w)  # (B, H, L, S) or None
+            return self.dropout2(out)
 
-        x = tgt
-        if self.norm_first:
-            a, w_self = sa(self.norm1(x))
-            x = x + a
-            c, w_cross = ca(self.norm2(x))
-            x = x + c
-            x = x + self.dropout3(self._ff(self.norm3(x)))
-        else:
-            a, w_self = sa(x)
-            x = self.norm1(x + a)
-            c, w_cross = ca(x)
-            x = self.norm2(x + c)
-            x = self.norm3(x + self.dropout3(self._ff(x)))
+        x = self._residual(tgt, self.norm1, sa)
+        x = self._residual(x, self.norm2, ca)
+        x = self._residual(x, self.norm3, lambda h: self.dropout3(self._ff(h)))
+        w_self, w_cross = weights
         return (x, (w_self, w_cross)) if need_weights else x

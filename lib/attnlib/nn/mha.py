@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from attnlib.nn.functional import causal_mask, scaled_dot_product_attention
+from attnlib.nn.functional import causal_mask, check_tensor, scaled_dot_product_attention
 from attnlib.nn.kv_cache import KVCache
-from attnlib.nn.mha_masks import combine_masks
+from attnlib.nn.mha_masks import check_masks, combine_masks
 from attnlib.nn.mha_state import load_torch_state_dict, torch_state_dict
 from attnlib.nn.positional import RotaryEmbedding
+from attnlib.scratch._checks import check_flag, check_size
 
 
 class MultiHeadAttention(nn.Module):
@@ -52,7 +53,16 @@ class MultiHeadAttention(nn.Module):
         rotary: RotaryEmbedding | None = None,
     ) -> None:
         super().__init__()
-        num_kv_heads = num_heads if num_kv_heads is None else num_kv_heads
+        check_size("embed_dim", embed_dim, 1)
+        check_size("num_heads", num_heads, 1)
+        num_kv_heads = (
+            num_heads if num_kv_heads is None else check_size("num_kv_heads", num_kv_heads, 1)
+        )
+        for name, dim in (("kdim", kdim), ("vdim", vdim)):
+            if dim is not None:
+                check_size(name, dim, 1)
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"dropout must be a probability in [0, 1], got {dropout}")
         if embed_dim % num_heads != 0:
             raise ValueError(f"embed_dim={embed_dim} is not divisible by num_heads={num_heads}")
         if num_heads % num_kv_heads != 0:
@@ -70,6 +80,12 @@ class MultiHeadAttention(nn.Module):
         self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
 
     def _check(self, query: Tensor, key: Tensor, value: Tensor) -> None:
+        for name, t in (("query", query), ("key", key), ("value", value)):
+            check_tensor(name, t, "(B, L, E) or (L, E)")
+        if not (query.dtype == key.dtype == value.dtype):
+            raise TypeError(
+                f"query, key, value dtypes differ: {query.dtype}, {key.dtype}, {value.dtype}"
+            )
         if not (query.dim() == key.dim() == value.dim()) or query.dim() not in (2, 3):
             raise ValueError(
                 "query, key, value must all be 3-D (batched) or 2-D (unbatched), got "
@@ -113,13 +129,20 @@ class MultiHeadAttention(nn.Module):
             key_padding_mask: (B, S), bool ``True`` = real token, or additive float.
             need_weights: also return attention weights (uses the readable path).
             average_attn_weights: average the weights over heads: (B, L, S); else (B, H, L, S).
-            is_causal: apply a causal mask (aligned so the last query sees the last key).
+            is_causal: query ``i`` sees keys ``j <= i + past``, past = keys already in
+                ``kv_cache`` (0 without one): PyTorch's top-left alignment, counted in positions
+                of the whole sequence, so decoding with a cache equals recomputing everything.
+                Combines with ``attn_mask`` and ``key_padding_mask``.
             kv_cache: a :class:`KVCache`; the new keys/values are appended to it first.
 
         Returns:
             (output (B, L, E), weights or None).
         """
         self._check(query, key, value)
+        is_causal = check_flag("is_causal", is_causal)
+        check_flag("need_weights", need_weights)
+        if kv_cache is not None and not isinstance(kv_cache, KVCache):
+            raise TypeError(f"kv_cache must be a KVCache or None, got {type(kv_cache).__name__}")
         unbatched = query.dim() == 2
         if unbatched:
             query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
@@ -129,11 +152,17 @@ class MultiHeadAttention(nn.Module):
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
         B, L, _ = query.shape
         H, Hkv, D = self.num_heads, self.num_kv_heads, self.head_dim
+        past = 0 if kv_cache is None else len(kv_cache)
+        if past and kv_cache.k.shape[:2] != (B, Hkv):
+            raise ValueError(
+                f"the KV cache holds (B, H_kv) = {tuple(kv_cache.k.shape[:2])}, but this call has "
+                f"B={B} and num_kv_heads={Hkv}"
+            )
+        check_masks(attn_mask, key_padding_mask, B, H, L, past + key.shape[1])  # before any product
 
         q = self.q_proj(query).view(B, L, H, D).transpose(1, 2)  # (B, L, E) -> (B, H, L, D)
         k = self.k_proj(key).view(B, -1, Hkv, D).transpose(1, 2)  # -> (B, Hkv, S_new, D)
         v = self.v_proj(value).view(B, -1, Hkv, D).transpose(1, 2)  # -> (B, Hkv, S_new, D)
-        past = 0 if kv_cache is None else len(kv_cache)
         if self.rotary is not None:
             q, k = self.rotary(q, k, offset=past)
         if kv_cache is not None:
@@ -144,15 +173,14 @@ class MultiHeadAttention(nn.Module):
         S = k.shape[-2]
 
         # PyTorch's own causal kernel when nothing else masks; otherwise one combined mask.
-        sdpa_causal = is_causal and attn_mask is None and key_padding_mask is None and L == S
-        causal = causal_mask(L, S, offset=S - L, device=q.device) if is_causal else None
+        sdpa_causal = is_causal and attn_mask is None and key_padding_mask is None and past == 0
+        causal = causal_mask(L, S, offset=past, device=q.device) if is_causal else None
         extra = None if sdpa_causal else causal
         mask = combine_masks(attn_mask, key_padding_mask, extra, B, H, L, S, dtype=q.dtype)
-        result = scaled_dot_product_attention(
-            q, k, v, attn_mask=mask, is_causal=sdpa_causal, fast=self.fast and not need_weights,
-            return_weights=need_weights, dropout_p=self.dropout if self.training else 0.0,
-        )  # fmt: skip
-        out, weights = result if need_weights else (result, None)
+        fast, p = self.fast and not need_weights, self.dropout if self.training else 0.0
+        options = {"fast": fast, "return_weights": need_weights, "dropout_p": p}
+        result = scaled_dot_product_attention(q, k, v, mask, sdpa_causal, **options)
+        out, weights = result if need_weights else (result, None)  # (B, H, L, D), (B, H, L, S)
         out = self.out_proj(out.transpose(1, 2).reshape(B, L, H * D))  # (B, H, L, D) -> (B, L, E)
 
         if weights is not None and average_attn_weights:

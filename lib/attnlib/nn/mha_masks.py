@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from attnlib.nn.functional import check_mask_dtype
+
 
 def _as_4d(attn_mask: Tensor, B: int, H: int, L: int, S: int) -> Tensor:
     """(L, S), (B*H, L, S) or (B, H or 1, L, S) -> a tensor broadcastable to (B, H, L, S)."""
@@ -19,6 +21,21 @@ def _as_4d(attn_mask: Tensor, B: int, H: int, L: int, S: int) -> Tensor:
         f"attn_mask of shape {shape} must be (L, S) = {(L, S)}, (B*H, L, S) = {(B * H, L, S)} "
         f"or (B, H, L, S) = {(B, H, L, S)} (B or H may be 1)"
     )
+
+
+def check_masks(
+    attn_mask: Tensor | None, key_padding_mask: Tensor | None, B: int, H: int, L: int, S: int
+) -> None:
+    """Raise ``TypeError``/``ValueError`` for a mask of the wrong kind or shape (no arithmetic)."""
+    if attn_mask is not None:
+        check_mask_dtype("attn_mask", attn_mask)
+        _as_4d(attn_mask, B, H, L, S)
+    if key_padding_mask is not None:
+        check_mask_dtype("key_padding_mask", key_padding_mask)
+        if tuple(key_padding_mask.shape) != (B, S):
+            raise ValueError(
+                f"key_padding_mask of shape {tuple(key_padding_mask.shape)} must be (B, S) = {(B, S)}"
+            )
 
 
 def _to_additive(mask: Tensor, dtype: torch.dtype) -> Tensor:
@@ -50,14 +67,11 @@ def combine_masks(
         None, or one mask broadcastable to (B, H, L, S): boolean if every input is boolean,
         otherwise additive float of ``dtype``.
     """
+    check_masks(attn_mask, key_padding_mask, B, H, L, S)
     masks = []
     if attn_mask is not None:
         masks.append(_as_4d(attn_mask, B, H, L, S))
     if key_padding_mask is not None:
-        if tuple(key_padding_mask.shape) != (B, S):
-            raise ValueError(
-                f"key_padding_mask of shape {tuple(key_padding_mask.shape)} must be (B, S) = {(B, S)}"
-            )
         masks.append(key_padding_mask[:, None, None, :])  # (B, S) -> (B, 1, 1, S)
     if causal is not None:
         masks.append(causal[None, None])  # (L, S) -> (1, 1, L, S)

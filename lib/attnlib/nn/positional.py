@@ -7,6 +7,18 @@ import math
 import torch
 from torch import Tensor, nn
 
+from attnlib.scratch._checks import check_size
+
+
+def _check_input(x: Tensor, offset: int, width: int, name: str = "x") -> None:
+    """x is a floating tensor (..., L, width); offset a non-negative int (first position)."""
+    if not isinstance(x, Tensor) or not x.is_floating_point():
+        what = x.dtype if isinstance(x, Tensor) else type(x).__name__
+        raise TypeError(f"{name} must be a floating torch.Tensor, got {what}")
+    if x.dim() < 2 or x.shape[-1] != width:
+        raise ValueError(f"{name} must have shape (..., L, {width}), got {tuple(x.shape)}")
+    check_size("offset", offset)
+
 
 class SinusoidalPositionalEncoding(nn.Module):
     r"""Add the fixed sinusoidal encoding of Vaswani et al. (2017) to the input.
@@ -21,6 +33,8 @@ class SinusoidalPositionalEncoding(nn.Module):
 
     def __init__(self, d_model: int, max_len: int = 512, base: float = 10000.0) -> None:
         super().__init__()
+        check_size("d_model", d_model, 1)
+        check_size("max_len", max_len, 1)
         if d_model % 2 != 0:
             raise ValueError(f"d_model={d_model} must be even for sinusoidal encodings")
         position = torch.arange(max_len, dtype=torch.float64)[:, None]  # (max_len, 1)
@@ -32,6 +46,7 @@ class SinusoidalPositionalEncoding(nn.Module):
 
     def forward(self, x: Tensor, offset: int = 0) -> Tensor:
         """x (B, L, E) -> x + PE[offset : offset + L]."""
+        _check_input(x, offset, self.pe.shape[1])
         L = x.shape[-2]
         if offset + L > self.pe.shape[0]:
             raise ValueError(f"positions up to {offset + L} exceed max_len={self.pe.shape[0]}")
@@ -48,10 +63,13 @@ class LearnedPositionalEmbedding(nn.Module):
 
     def __init__(self, max_len: int, d_model: int) -> None:
         super().__init__()
+        check_size("max_len", max_len, 1)
+        check_size("d_model", d_model, 1)
         self.weight = nn.Parameter(torch.randn(max_len, d_model) * 0.02)  # (max_len, E)
 
     def forward(self, x: Tensor, offset: int = 0) -> Tensor:
         """x (B, L, E) -> x + P[offset : offset + L]."""
+        _check_input(x, offset, self.weight.shape[1])
         L = x.shape[-2]
         if offset + L > self.weight.shape[0]:
             raise ValueError(f"positions up to {offset + L} exceed max_len={self.weight.shape[0]}")
@@ -78,6 +96,7 @@ class RotaryEmbedding(nn.Module):
 
     def __init__(self, head_dim: int, base: float = 10000.0) -> None:
         super().__init__()
+        check_size("head_dim", head_dim, 1)
         if head_dim % 2 != 0:
             raise ValueError(f"head_dim={head_dim} must be even for RoPE")
         self.head_dim, self.base = head_dim, base
@@ -94,12 +113,13 @@ class RotaryEmbedding(nn.Module):
         x_even, x_odd = x[..., 0::2], x[..., 1::2]  # (..., L, D/2) each
         out_even = x_even * cos - x_odd * sin
         out_odd = x_even * sin + x_odd * cos
-        return torch.stack([out_even, out_odd], dim=-1).flatten(
-            -2
-        )  # (..., L, D/2, 2) -> (..., L, D)
+        pairs = torch.stack([out_even, out_odd], dim=-1)  # (..., L, D/2, 2)
+        return pairs.flatten(-2)  # (..., L, D/2, 2) -> (..., L, D)
 
     def forward(self, q: Tensor, k: Tensor, offset: int = 0) -> tuple[Tensor, Tensor]:
         """Rotate q (..., L, D) and k (..., S, D); the first token is at position ``offset``."""
+        _check_input(q, offset, self.head_dim, "q")
+        _check_input(k, offset, self.head_dim, "k")
         pos_q = torch.arange(offset, offset + q.shape[-2], device=q.device)
         pos_k = torch.arange(offset, offset + k.shape[-2], device=k.device)
         return self.rotate(q, pos_q), self.rotate(k, pos_k)
@@ -111,6 +131,8 @@ def alibi_slopes(num_heads: int) -> Tensor:
     For H not a power of two, the paper's recipe: the slopes of the nearest lower power of two,
     then every other slope of the next power of two.
     """
+
+    check_size("num_heads", num_heads, 1)
 
     def power_of_two(n: int) -> list[float]:
         return [2.0 ** (-8.0 * h / n) for h in range(1, n + 1)]
@@ -129,11 +151,13 @@ def alibi_bias(num_heads: int, L: int, S: int | None = None, device=None) -> Ten
     Returns:
         float32 tensor (H, L, S).
     """
-    S = L if S is None else S
+    L = check_size("L", L)
+    S = L if S is None else check_size("S", S)
+    slopes = alibi_slopes(num_heads)  # (H,), checks num_heads
     i = torch.arange(L, device=device)[:, None] + (S - L)  # (L, 1) query positions
     j = torch.arange(S, device=device)[None, :]  # (1, S) key positions
     distance = (i - j).abs().float()  # (L, S)
-    return -alibi_slopes(num_heads).to(device)[:, None, None] * distance  # (H, 1, 1) * (L, S)
+    return -slopes.to(device)[:, None, None] * distance  # (H, 1, 1) * (L, S)
 
 
 class ALiBi(nn.Module):
@@ -141,7 +165,7 @@ class ALiBi(nn.Module):
 
     def __init__(self, num_heads: int) -> None:
         super().__init__()
-        self.num_heads = num_heads
+        self.num_heads = check_size("num_heads", num_heads, 1)
 
     def forward(self, L: int, S: int | None = None, device=None) -> Tensor:
         return alibi_bias(self.num_heads, L, S, device=device)[None]  # (1, H, L, S)

@@ -8,7 +8,48 @@ traceback from deep inside NumPy.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+
+
+def check_size(name: str, value: object, minimum: int | None = 0) -> int:
+    """Return ``value`` as an int, raising unless it is an integer ``>= minimum`` (not a bool).
+
+    ``minimum=None``: any integer (an offset may be negative).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {name}={value}")
+    return int(value)
+
+
+def check_flag(name: str, value: object) -> bool:
+    """Return ``value`` as a bool, raising ``TypeError`` unless it is a Python or NumPy bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_scale(scale: object) -> float | None:
+    """``None`` or a real number (the factor on the scores)."""
+    if scale is None:
+        return None
+    if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
+        raise TypeError(f"scale must be a number or None, got {type(scale).__name__} {scale!r}")
+    return scale
+
+
+def check_like(name: str, x: object, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """A float array of exactly ``shape``, e.g. the upstream gradient ``dout`` of an output.
+
+    ``what`` names the thing whose shape it must have, for the message.
+    """
+    arr = as_float_array(name, x)
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name} must have the shape of {what} {tuple(shape)}, got {arr.shape}")
+    return arr
 
 
 def as_float_array(name: str, x: object) -> np.ndarray:
@@ -46,6 +87,8 @@ def check_qkv(q: object, k: object, v: object) -> tuple[np.ndarray, np.ndarray, 
             f"q and k must have the same head dim D (last axis): q has shape {q.shape}, "
             f"k has shape {k.shape}"
         )
+    if q.shape[-1] == 0:
+        raise ValueError(f"the head dim D (last axis) must be at least 1, got q of shape {q.shape}")
     if k.shape[-2] != v.shape[-2]:
         raise ValueError(
             f"k and v must have the same number of keys S (axis -2): k has shape {k.shape}, "

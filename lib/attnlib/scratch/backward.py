@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._checks import check_rank
+from ._checks import as_float_array, check_flag, check_like, check_rank
 from .attention import attention_scores, scaled_dot_product_attention, validate_sdpa_inputs
 from .heads import merge_heads, split_heads
 from .multihead import MultiHeadAttention, combine_masks
@@ -39,6 +39,10 @@ def softmax_backward(y: np.ndarray, dy: np.ndarray, axis: int = -1) -> np.ndarra
     Returns:
         dx, same shape as y. Masked entries (y = 0) get zero gradient.
     """
+    y = as_float_array("y", y)
+    dy = check_like("dy", dy, y.shape, "y")
+    if not -y.ndim <= axis < max(y.ndim, 1):
+        raise ValueError(f"axis={axis} is out of range for y of shape {y.shape}")
     return y * (dy - np.sum(dy * y, axis=axis, keepdims=True))
 
 
@@ -66,7 +70,9 @@ def sdpa_backward(
         (dq, dk, dv) with the shapes of q (..., L, D), k (..., S, D), v (..., S, Dv); a float
         ``attn_mask`` is treated as a constant (its gradient would be dS).
     """
-    q, k, v, attn_mask = validate_sdpa_inputs(q, k, v, attn_mask, is_causal)
+    q, k, v, attn_mask = validate_sdpa_inputs(q, k, v, attn_mask, is_causal, scale)
+    batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    dout = check_like("dout", dout, (*batch, q.shape[-2], v.shape[-1]), "the output (..., L, Dv)")
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
     p = softmax(attention_scores(q, k, attn_mask, is_causal, scale))  # (..., L, S)
     dv = np.swapaxes(p, -1, -2) @ dout  # (..., S, L) @ (..., L, Dv) -> (..., S, Dv)
@@ -91,6 +97,7 @@ def mha_backward(
     value: np.ndarray,
     attn_mask: np.ndarray | None = None,
     key_padding_mask: np.ndarray | None = None,
+    is_causal: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     r"""Gradients of :class:`MultiHeadAttention` with respect to its inputs and parameters.
 
@@ -107,12 +114,13 @@ def mha_backward(
         arrays of the parameters' shapes (biases only if present). For self-attention
         (query = key = value = x) the gradient with respect to x is the sum of the three.
     """
-    for name, x in (("dout", dout), ("query", query), ("key", key), ("value", value)):
-        check_rank(name, np.asarray(x), 3, 3)
-    if dout.shape != query.shape:
-        raise ValueError(f"dout must have the output's shape {query.shape}, got {dout.shape}")
+    query, key, value = mha.check_inputs(query, key, value)
+    check_rank("dout", as_float_array("dout", dout), 3, 3)
+    dout = check_like("dout", dout, query.shape, "the output (B, L, E)")
     (B, L, _), S, H = query.shape, key.shape[1], mha.num_heads
-    mask = combine_masks(attn_mask, key_padding_mask, B, H, L, S)
+    mask = combine_masks(
+        attn_mask, key_padding_mask, B, H, L, S, check_flag("is_causal", is_causal)
+    )
     q = split_heads(mha.project(query, mha.W_q, mha.b_q), H)  # (B, H, L, D)
     k = split_heads(mha.project(key, mha.W_k, mha.b_k), H)  # (B, H, S, D)
     v = split_heads(mha.project(value, mha.W_v, mha.b_v), H)  # (B, H, S, D)

@@ -3,19 +3,29 @@
 Post-LN (Vaswani et al., 2017): ``x = LN(x + Sublayer(x))``.
 Pre-LN (GPT-2 onwards): ``x = x + Sublayer(LN(x))``; it trains without learning-rate warm-up
 because the residual path is never normalised (Xiong et al., 2020).
+
+Constructors and ``forward`` take the arguments of ``torch.nn.TransformerEncoderLayer`` /
+``TransformerDecoderLayer`` (and of :mod:`attnlib.nn`'s layers), batch first, in eval mode.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .layers import feed_forward, layer_norm
-from .masks import causal_mask
-from .multihead import MultiHeadAttention
+from ._checks import check_flag, check_size
+from .layers import ACTIVATIONS, feed_forward, layer_norm
+from .multihead import MultiHeadAttention, _numpy
 
 
-def _np(t) -> np.ndarray:
-    return t.detach().cpu().numpy().copy()
+def _renamed(old: dict, names: dict[str, str], new: dict) -> dict:
+    """Map old keyword names (kept until the chapters move, API_CHANGES.md) onto the new ones."""
+    for name, value in old.items():
+        if name not in names:
+            raise TypeError(f"unexpected keyword argument {name!r}")
+        if new[names[name]] not in (None, False):
+            raise TypeError(f"pass {names[name]}= or its old name {name}=, not both")
+        new[names[name]] = value
+    return new
 
 
 def _torch_activation_name(layer) -> str:
@@ -29,22 +39,109 @@ def _torch_activation_name(layer) -> str:
 
 
 class _Block:
-    """Shared parts: sublayer norms, the feed-forward network, residual wiring."""
+    """Shared parts: attention modules, sublayer norms, the feed-forward network, residual wiring."""
 
-    def _init_common(self, E, ff_dim, n_norms, norm_first, activation, eps, rng, dtype):
-        self.norm_first, self.activation, self.eps = norm_first, activation, eps
-        bound1, bound2 = 1 / np.sqrt(E), 1 / np.sqrt(ff_dim)
-        self.W1 = rng.uniform(-bound1, bound1, (E, ff_dim)).astype(dtype)  # (E, F)
-        self.b1 = np.zeros(ff_dim, dtype=dtype)
-        self.W2 = rng.uniform(-bound2, bound2, (ff_dim, E)).astype(dtype)  # (F, E)
-        self.b2 = np.zeros(E, dtype=dtype)
-        self.norms = [(np.ones(E, dtype=dtype), np.zeros(E, dtype=dtype)) for _ in range(n_norms)]
+    attn_names: tuple[str, ...] = ()
 
-    def _load_common(self, layer, norms) -> None:
-        self.W1, self.b1 = _np(layer.linear1.weight).T, _np(layer.linear1.bias)
-        self.W2, self.b2 = _np(layer.linear2.weight).T, _np(layer.linear2.bias)
-        self.norms = [(_np(n.weight), _np(n.bias)) for n in norms]
-        self.eps = norms[0].eps
+    def __init__(
+        self,
+        d_model: int | None = None,
+        nhead: int | None = None,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.0,
+        activation: str = "relu",
+        layer_norm_eps: float = 1e-5,
+        norm_first: bool = False,
+        bias: bool = True,
+        *,
+        seed: int = 0,
+        dtype: type = np.float64,
+        **old,
+    ) -> None:
+        if old:  # embed_dim, num_heads, ff_dim, eps: the old names (API_CHANGES.md)
+            names = {"embed_dim": "d_model", "num_heads": "nhead", "ff_dim": "dim_feedforward"}
+            new = {"d_model": d_model, "nhead": nhead, "dim_feedforward": None}
+            new = _renamed({k: v for k, v in old.items() if k != "eps"}, names, new)
+            d_model, nhead = new["d_model"], new["nhead"]
+            if "ff_dim" in old:  # the old default, None, meant 4 * d_model
+                dim_feedforward = new["dim_feedforward"] or 4 * d_model
+            layer_norm_eps = old.get("eps", layer_norm_eps)
+        d_model, nhead = check_size("d_model", d_model, 1), check_size("nhead", nhead, 1)
+        F = check_size("dim_feedforward", dim_feedforward, 1)
+        if dropout != 0.0:
+            raise ValueError(
+                f"the NumPy blocks run in eval mode: dropout must be 0.0, got {dropout}"
+            )
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        self.norm_first, self.activation = check_flag("norm_first", norm_first), activation
+        self.eps = layer_norm_eps
+        for i, name in enumerate(self.attn_names):
+            setattr(
+                self,
+                name,
+                MultiHeadAttention(d_model, nhead, bias=bias, seed=seed + i, dtype=dtype),
+            )
+        rng = np.random.default_rng(seed)
+        bound1, bound2 = 1 / np.sqrt(d_model), 1 / np.sqrt(F)
+        self.W1 = rng.uniform(-bound1, bound1, (d_model, F)).astype(dtype)  # (E, F)
+        self.b1 = np.zeros(F, dtype=dtype)
+        self.W2 = rng.uniform(-bound2, bound2, (F, d_model)).astype(dtype)  # (F, E)
+        self.b2 = np.zeros(d_model, dtype=dtype)
+        ones, zeros = np.ones(d_model, dtype=dtype), np.zeros(d_model, dtype=dtype)
+        self.norms = [(ones.copy(), zeros.copy()) for _ in range(len(self.attn_names) + 1)]
+
+    def load_torch_state_dict(self, state_dict: dict) -> None:
+        """Copy the weights of PyTorch's layer of the same kind from its state dict.
+
+        Attention weights go through :meth:`MultiHeadAttention.load_torch_state_dict`; a missing
+        bias (``bias=False``) loads as zeros.
+        """
+        sd = {name: _numpy(t) for name, t in state_dict.items()}
+        for name in self.attn_names:
+            prefix = name.replace("cross_attn", "multihead_attn") + "."
+            part = {k[len(prefix) :]: v for k, v in sd.items() if k.startswith(prefix)}
+            getattr(self, name).load_torch_state_dict(part)
+        own = {k: v for k, v in sd.items() if not k.startswith(("self_attn.", "multihead_attn."))}
+        n = len(self.norms)
+        expected = {
+            "linear1.weight",
+            "linear2.weight",
+            *(f"norm{i}.weight" for i in range(1, n + 1)),
+        }
+        if not expected <= set(own):
+            raise ValueError(f"state dict lacks {sorted(expected - set(own))}")
+        W1, W2 = own["linear1.weight"].T, own["linear2.weight"].T  # (out, in) -> (in, out)
+        if W1.shape[0] != self.W1.shape[0] or W2.shape != W1.shape[::-1]:
+            raise ValueError(
+                f"linear1.weight {W1.T.shape} and linear2.weight {W2.T.shape} do not fit "
+                f"d_model={self.W1.shape[0]}"
+            )
+        self.W1, self.W2 = W1.copy(), W2.copy()
+        self.b1 = own.get("linear1.bias", np.zeros(W1.shape[1], dtype=W1.dtype))
+        self.b2 = own.get("linear2.bias", np.zeros(W2.shape[1], dtype=W2.dtype))
+        self.norms = [
+            (
+                own[f"norm{i}.weight"],
+                own.get(f"norm{i}.bias", np.zeros_like(own[f"norm{i}.weight"])),
+            )
+            for i in range(1, n + 1)
+        ]
+
+    @classmethod
+    def from_torch(cls, layer):
+        """Old form of ``cls(...).load_torch_state_dict(layer.state_dict())`` (API_CHANGES.md)."""
+        self = cls(
+            layer.linear1.in_features,
+            layer.self_attn.num_heads,
+            layer.linear1.out_features,
+            activation=_torch_activation_name(layer),
+            layer_norm_eps=layer.norm1.eps,
+            norm_first=layer.norm_first,
+            bias=layer.linear1.bias is not None,
+        )
+        self.load_torch_state_dict(layer.state_dict())
+        return self
 
     def _residual(self, x, i, sublayer):
         """Post-LN: LN_i(x + f(x)); pre-LN: x + f(LN_i(x))."""
@@ -62,35 +159,30 @@ class EncoderBlock(_Block):
 
     $$h = x + \mathrm{MHA}(x),\ y = h + \mathrm{FFN}(h) \quad\text{(LN placed per norm_first)}$$
 
-    Matches ``torch.nn.TransformerEncoderLayer(batch_first=True)`` in eval mode; load one with
-    :meth:`from_torch`.
+    ``EncoderBlock(d_model, nhead, dim_feedforward=2048, dropout=0.0, activation="relu",
+    layer_norm_eps=1e-5, norm_first=False, bias=True)`` matches
+    ``torch.nn.TransformerEncoderLayer(batch_first=True)`` in eval mode; load its weights with
+    :meth:`load_torch_state_dict`.
     """
 
-    def __init__(self, embed_dim, num_heads, ff_dim=None, norm_first=False, activation="relu",
-                 eps=1e-5, seed=0, dtype=np.float64):  # fmt: skip
-        rng = np.random.default_rng(seed)
-        self.self_attn = MultiHeadAttention(embed_dim, num_heads, seed=seed, dtype=dtype)
-        self._init_common(
-            embed_dim, ff_dim or 4 * embed_dim, 2, norm_first, activation, eps, rng, dtype
-        )
+    attn_names = ("self_attn",)
 
-    @classmethod
-    def from_torch(cls, layer) -> EncoderBlock:
-        """Copy a ``torch.nn.TransformerEncoderLayer`` (dropout is ignored: eval semantics)."""
-        self = cls(layer.linear1.in_features, layer.self_attn.num_heads, norm_first=layer.norm_first,
-                   activation=_torch_activation_name(layer))  # fmt: skip
-        self.self_attn = MultiHeadAttention.from_torch(layer.self_attn)
-        self._load_common(layer, [layer.norm1, layer.norm2])
-        return self
+    def forward(
+        self, src, src_mask=None, src_key_padding_mask=None, is_causal=False, **old
+    ) -> np.ndarray:
+        """src (B, L, E) -> (B, L, E). Masks use True = may attend / real token.
 
-    def forward(self, x, attn_mask=None, key_padding_mask=None, is_causal=False) -> np.ndarray:
-        """x (B, L, E) -> (B, L, E). Masks use True = may attend (see MultiHeadAttention)."""
-        if is_causal and attn_mask is not None:
-            raise ValueError("pass either attn_mask or is_causal=True, not both")
-        if is_causal:
-            attn_mask = causal_mask(x.shape[-2])  # (L, L)
-        x = self._residual(x, 0, lambda h: self.self_attn(h, h, h, attn_mask, key_padding_mask)[0])
-        return self._residual(x, 1, self._ffn)
+        ``is_causal`` adds ``causal_mask(L)`` to ``src_mask`` (both may be given).
+        """
+        names = {"attn_mask": "src_mask", "key_padding_mask": "src_key_padding_mask"}
+        new = {"src_mask": src_mask, "src_key_padding_mask": src_key_padding_mask}
+        kw = _renamed(old, names, new)
+        mask, padding = kw["src_mask"], kw["src_key_padding_mask"]
+
+        def sa(h):
+            return self.self_attn(h, h, h, mask, padding, is_causal=is_causal)[0]
+
+        return self._residual(self._residual(src, 0, sa), 1, self._ffn)
 
     __call__ = forward
 
@@ -101,39 +193,36 @@ class DecoderBlock(_Block):
     $$h_1 = x + \mathrm{MHA}_{\text{causal}}(x),\ h_2 = h_1 + \mathrm{MHA}(h_1, m, m),\
     y = h_2 + \mathrm{FFN}(h_2)$$
 
-    Matches ``torch.nn.TransformerDecoderLayer(batch_first=True)`` in eval mode with
-    ``tgt_is_causal=True`` semantics.
+    Constructor and ``forward`` match ``torch.nn.TransformerDecoderLayer(batch_first=True)`` in
+    eval mode; as there, self-attention is causal only with ``tgt_is_causal=True`` (or a mask).
     """
 
-    def __init__(self, embed_dim, num_heads, ff_dim=None, norm_first=False, activation="relu",
-                 eps=1e-5, seed=0, dtype=np.float64):  # fmt: skip
-        rng = np.random.default_rng(seed)
-        self.self_attn = MultiHeadAttention(embed_dim, num_heads, seed=seed, dtype=dtype)
-        self.cross_attn = MultiHeadAttention(embed_dim, num_heads, seed=seed + 1, dtype=dtype)
-        self._init_common(
-            embed_dim, ff_dim or 4 * embed_dim, 3, norm_first, activation, eps, rng, dtype
-        )
+    attn_names = ("self_attn", "cross_attn")
 
-    @classmethod
-    def from_torch(cls, layer) -> DecoderBlock:
-        """Copy a ``torch.nn.TransformerDecoderLayer`` (dropout is ignored: eval semantics)."""
-        self = cls(layer.linear1.in_features, layer.self_attn.num_heads, norm_first=layer.norm_first,
-                   activation=_torch_activation_name(layer))  # fmt: skip
-        self.self_attn = MultiHeadAttention.from_torch(layer.self_attn)
-        self.cross_attn = MultiHeadAttention.from_torch(layer.multihead_attn)
-        self._load_common(layer, [layer.norm1, layer.norm2, layer.norm3])
-        return self
+    def forward(
+        self,
+        tgt,
+        memory,
+        tgt_mask=None,
+        memory_mask=None,
+        tgt_key_padding_mask=None,
+        memory_key_padding_mask=None,
+        tgt_is_causal=False,
+        **old,
+    ) -> np.ndarray:
+        """tgt (B, L, E), memory (B, S, E) -> (B, L, E). Masks: True = may attend / real token."""
+        tgt_is_causal = _renamed(
+            old, {"causal": "tgt_is_causal"}, {"tgt_is_causal": tgt_is_causal}
+        )["tgt_is_causal"]
 
-    def forward(self, x, memory, tgt_key_padding_mask=None, memory_key_padding_mask=None,
-                causal=True) -> np.ndarray:  # fmt: skip
-        """x (B, L, E), memory (B, S, E) -> (B, L, E). Padding masks: True = real token."""
-        self_mask = causal_mask(x.shape[-2]) if causal else None  # (L, L)
-        x = self._residual(
-            x, 0, lambda h: self.self_attn(h, h, h, self_mask, tgt_key_padding_mask)[0]
-        )
-        x = self._residual(
-            x, 1, lambda h: self.cross_attn(h, memory, memory, None, memory_key_padding_mask)[0]
-        )
-        return self._residual(x, 2, self._ffn)
+        def sa(h):
+            return self.self_attn(h, h, h, tgt_mask, tgt_key_padding_mask, is_causal=tgt_is_causal)[
+                0
+            ]
+
+        def ca(h):
+            return self.cross_attn(h, memory, memory, memory_mask, memory_key_padding_mask)[0]
+
+        return self._residual(self._residual(self._residual(tgt, 0, sa), 1, ca), 2, self._ffn)
 
     __call__ = forward

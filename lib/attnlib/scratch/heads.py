@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_rank
+from ._checks import check_rank, check_size
 
 
 def split_heads(x: np.ndarray, num_heads: int) -> np.ndarray:
@@ -22,7 +22,8 @@ def split_heads(x: np.ndarray, num_heads: int) -> np.ndarray:
     x = np.asarray(x)
     check_rank("x", x, 3, 3)
     B, L, E = x.shape
-    if num_heads <= 0 or E % num_heads != 0:
+    check_size("num_heads", num_heads, 1)
+    if E % num_heads != 0:
         raise ValueError(
             f"num_heads={num_heads} must be positive and divide the model dim E={E} "
             f"of x with shape {x.shape}"

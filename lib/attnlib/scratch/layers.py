@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erf
 
 from ._checks import as_float_array
 
@@ -42,6 +41,9 @@ def relu(x: np.ndarray) -> np.ndarray:
 def gelu(x: np.ndarray) -> np.ndarray:
     r"""Exact GELU (Hendrycks & Gimpel, 2016), PyTorch's default: $x\,\Phi(x) = \tfrac{x}{2}(1 +
     \mathrm{erf}(x/\sqrt{2}))$."""
+    from scipy.special import erf  # here, so that importing attnlib.scratch needs only NumPy
+
+    x = as_float_array("x", x)
     return (0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))).astype(x.dtype, copy=False)
 
 
@@ -70,7 +72,13 @@ def feed_forward(
     x = as_float_array("x", x)
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    if W1.shape[0] != x.shape[-1] or W2.shape[0] != W1.shape[1]:
+    W1, W2 = as_float_array("W1", W1), as_float_array("W2", W2)
+    if W1.ndim != 2 or W2.ndim != 2 or W1.shape[0] != x.shape[-1] or W2.shape[0] != W1.shape[1]:
         raise ValueError(f"x {x.shape} @ W1 {W1.shape} @ W2 {W2.shape}: inner dims do not match")
+    if np.shape(b1) != W1.shape[1:] or np.shape(b2) != W2.shape[1:]:
+        raise ValueError(
+            f"b1 {np.shape(b1)} and b2 {np.shape(b2)} must have shapes (F,) = {W1.shape[1:]} "
+            f"and (E,) = {W2.shape[1:]}"
+        )
     h = ACTIVATIONS[activation](x @ W1.astype(x.dtype) + b1.astype(x.dtype))  # (..., E) @ (E, F)
     return h @ W2.astype(x.dtype) + b2.astype(x.dtype)  # (..., F) @ (F, E) -> (..., E)

@@ -15,29 +15,43 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_size
 
-def causal_mask(L: int, S: int | None = None, *, align: str = "top_left") -> np.ndarray:
-    r"""Boolean causal mask: query ``i`` may attend key ``j`` iff ``j <= i`` (+ offset).
 
-    $$M_{ij} = [\, j \le i + o \,], \quad o = 0 \text{ (top-left) or } S - L \text{ (bottom-right)}$$
+def causal_mask(
+    L: int, S: int | None = None, *, offset: int = 0, align: str | None = None
+) -> np.ndarray:
+    r"""Boolean causal mask, ``True`` = may attend: query ``i`` sees keys ``j <= i + offset``.
 
-    Pitfall: with ``L != S`` the two alignments differ. ``align="top_left"`` matches
-    PyTorch's ``is_causal=True``; when the L queries are the *last* L positions of the S keys
-    (decoding with a KV cache) the right mask is ``align="bottom_right"``.
+    $$M_{ij} = [\, j \le i + o \,]$$
+
+    Pitfall: with ``L != S`` the alignment matters. ``offset=0`` (top-left) is PyTorch's
+    ``is_causal=True``; when the L queries are the *last* L positions of the S keys (decoding
+    with a KV cache) the right mask is ``offset=S - L`` (bottom-right), the number of cached keys.
 
     Args:
         L: number of queries.
         S: number of keys (default ``L``).
-        align: ``"top_left"`` or ``"bottom_right"``.
+        offset: position of the first query among the keys (``0``: top-left).
+        align: old spelling, kept until the chapters move (see API_CHANGES.md):
+            ``"top_left"`` is ``offset=0``, ``"bottom_right"`` is ``offset=S - L``.
 
     Returns:
         bool array (L, S).
     """
-    S = L if S is None else S
+    L = check_size("L", L)
+    S = L if S is None else check_size("S", S)
+    offset = check_size("offset", offset, minimum=None)
+    if align is not None:
+        offset = _offset_from_align(align, L, S)
+    return np.tril(np.ones((L, S), dtype=bool), k=offset)
+
+
+def _offset_from_align(align: str, L: int, S: int) -> int:
+    """The old ``align=`` argument of :func:`causal_mask` as an ``offset``."""
     if align not in ("top_left", "bottom_right"):
         raise ValueError(f"align must be 'top_left' or 'bottom_right', got {align!r}")
-    offset = 0 if align == "top_left" else S - L
-    return np.tril(np.ones((L, S), dtype=bool), k=offset)
+    return 0 if align == "top_left" else S - L
 
 
 def lengths_to_mask(lengths: np.ndarray, S: int) -> np.ndarray:
@@ -52,6 +66,7 @@ def lengths_to_mask(lengths: np.ndarray, S: int) -> np.ndarray:
     Returns:
         bool array (B, S).
     """
+    S = check_size("S", S)
     lengths = np.asarray(lengths)
     if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
         raise TypeError(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import as_float_array
+
 
 class OnlineSoftmax:
     r"""Running max, sum and weighted accumulator for a softmax over a stream of score blocks.
@@ -22,6 +24,7 @@ class OnlineSoftmax:
 
     Blocks that are entirely ``-inf`` (masked) leave the state unchanged; rows that never see a
     finite score end with ``l = 0`` and give a zero result (the course's fully-masked convention).
+    A NaN score makes its row NaN, as in :func:`softmax`: it is not mistaken for a masked row.
 
     Args:
         rows: shape of the row index, e.g. (..., L) for L queries.
@@ -39,6 +42,23 @@ class OnlineSoftmax:
 
         ``scores`` is overwritten (used as scratch space for the exponentials).
         """
+        scores = as_float_array("scores", scores)
+        if scores.shape[:-1] != self.max.shape:
+            raise ValueError(
+                f"scores of shape {scores.shape} must be (..., L, Sb) with (..., L) = "
+                f"{self.max.shape}, the rows this state was made for"
+            )
+        if values is not None:
+            values = as_float_array("values", values)
+            want = (*self.max.shape[:-1], scores.shape[-1], self.acc.shape[-1])
+            try:
+                fits = np.broadcast_shapes(values.shape, want) == want
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ValueError(
+                    f"values of shape {values.shape} do not broadcast to (..., Sb, Dv) = {want}"
+                )
         new_max = np.maximum(self.max, scores.max(axis=-1))  # (..., L)
         safe_max = np.where(new_max == -np.inf, 0, new_max).astype(self.max.dtype)  # no inf - inf
         alpha = np.exp(self.max - safe_max)  # (..., L) rescales the old state; 0 when m was -inf
@@ -51,9 +71,12 @@ class OnlineSoftmax:
         self.max = new_max
 
     def result(self) -> np.ndarray:
-        """``acc / l``: the softmax-weighted sum of the values (..., L, Dv); zero rows stay zero."""
+        """``acc / l``: the softmax-weighted sum of the values (..., L, Dv); zero rows stay zero.
+
+        Only ``l == 0`` (no finite score) gives zeros; ``l`` = NaN divides, so NaN stays NaN.
+        """
         total = self.sum[..., None]  # (..., L, 1)
-        return np.divide(self.acc, total, out=np.zeros_like(self.acc), where=total > 0)
+        return np.divide(self.acc, total, out=np.zeros_like(self.acc), where=total != 0)
 
     def logsumexp(self) -> np.ndarray:
         r"""$m + \log l$ per row (..., L): the log of the softmax normaliser; ``-inf`` if empty."""

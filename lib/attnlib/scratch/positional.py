@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_float_array, check_rank
+from ._checks import as_float_array, check_rank, check_size
 
 
 def sinusoidal_encoding(L: int, E: int, base: float = 10000.0) -> np.ndarray:
@@ -23,6 +23,7 @@ def sinusoidal_encoding(L: int, E: int, base: float = 10000.0) -> np.ndarray:
     Returns:
         float64 array (L, E), added to token embeddings (B, L, E) by broadcasting.
     """
+    L, E = check_size("L", L), check_size("E", E, 1)
     freqs = base ** (-np.arange(0, E, 2) / E)  # (ceil(E/2),): 1 / base^(2i/E)
     angles = np.arange(L)[:, None] * freqs[None, :]  # (L, 1) * (1, ceil(E/2))
     pe = np.empty((L, E + E % 2))
@@ -37,6 +38,8 @@ class LearnedPositionalEmbedding:
     """
 
     def __init__(self, max_len: int, E: int, seed: int = 0, dtype: type = np.float64) -> None:
+        check_size("max_len", max_len, 1)
+        check_size("E", E, 1)
         self.table = (np.random.default_rng(seed).standard_normal((max_len, E)) * 0.02).astype(
             dtype
         )
@@ -54,6 +57,10 @@ class LearnedPositionalEmbedding:
 
 def rope_angles(positions: np.ndarray, D: int, base: float = 10000.0) -> np.ndarray:
     r"""Rotation angles $\theta_{p,i} = p \cdot \text{base}^{-2i/D}$, shape (L, D/2)."""
+    D = check_size("D", D, 1)
+    positions = np.asarray(positions)
+    if positions.ndim != 1 or not np.issubdtype(positions.dtype, np.number):
+        raise ValueError(f"positions must be a 1-D array (L,) of numbers, got {positions.shape}")
     if D % 2:
         raise ValueError(f"the head dim D={D} must be even for rotary/sinusoidal pairs")
     freqs = base ** (-np.arange(0, D, 2) / D)  # (D/2,)
@@ -115,25 +122,32 @@ def rope_rotation(positions: np.ndarray, D: int, base: float = 10000.0) -> np.nd
     return R
 
 
-def alibi_slopes(H: int) -> np.ndarray:
+def alibi_slopes(num_heads: int) -> np.ndarray:
     r"""Per-head ALiBi slopes (Press et al., 2022): $m_h = 2^{-8h/H}$ for H a power of two.
 
     Other H: the slopes for the nearest lower power of two n, then every other slope for 2n.
+
+    Args:
+        num_heads: H, at least 1.
+
+    Returns:
+        float64 array (H,).
     """
-    if H <= 0:
-        raise ValueError(f"H must be positive, got {H}")
+    H = check_size("num_heads", num_heads, 1)
     n = 2 ** math.floor(math.log2(H))
     slopes = 2.0 ** (-8.0 * np.arange(1, n + 1) / n)
     extra = 2.0 ** (-8.0 * np.arange(1, 2 * n + 1) / (2 * n))[0::2][: H - n]
     return np.concatenate([slopes, extra])
 
 
-def alibi_bias(H: int, L: int, S: int | None = None) -> np.ndarray:
+def alibi_bias(num_heads: int, L: int, S: int | None = None) -> np.ndarray:
     r"""ALiBi score bias (H, L, S): $-m_h\,|i + (S - L) - j|$, added to the scores as a float mask.
 
     Query i sits at position $i + S - L$ (the last L of S positions), so for L = S the bias is
     $-m_h (i - j)$ on and below the diagonal; combine with a causal mask for a decoder.
     """
-    S = L if S is None else S
+    L = check_size("L", L)
+    S = L if S is None else check_size("S", S)
+    slopes = alibi_slopes(num_heads)  # (H,), checks num_heads
     distance = np.abs(np.arange(L)[:, None] + (S - L) - np.arange(S)[None, :])  # (L, S)
-    return -alibi_slopes(H)[:, None, None] * distance[None]  # (H, 1, 1) * (1, L, S)
+    return -slopes[:, None, None] * distance[None]  # (H, 1, 1) * (1, L, S)

@@ -15,16 +15,20 @@ import math
 
 import numpy as np
 
-from .attention import validate_sdpa_inputs
+from ._checks import check_like
+from .attention import nan_positions, poison, validate_sdpa_inputs
 from .backward import sum_to_shape
 from .online_softmax import OnlineSoftmax
 
 
+def _check_blocks(block_q: int, block_k: int) -> None:
+    for name, b in (("block_q", block_q), ("block_k", block_k)):
+        if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or b <= 0:
+            raise ValueError(f"{name} must be a positive int, got {b!r}")
+
+
 def _tiles(L: int, S: int, block_q: int, block_k: int, is_causal: bool):
     """Yield (query slice, key slice, causal tile mask or None) for every tile that is not empty."""
-    for name, b in (("block_q", block_q), ("block_k", block_k)):
-        if not isinstance(b, (int, np.integer)) or b <= 0:
-            raise ValueError(f"{name} must be a positive int, got {b!r}")
     for i0 in range(0, L, block_q):
         rows = slice(i0, min(i0 + block_q, L))
         for j0 in range(0, S, block_k):
@@ -41,9 +45,8 @@ def _tiles(L: int, S: int, block_q: int, block_k: int, is_causal: bool):
 
 def _tile_scores(q, k, mask, rows, cols, causal, scale):
     """Scores of one tile (..., bq, bk), scaled and masked like attention_scores."""
-    s = (q[..., rows, :] * scale) @ np.swapaxes(
-        k[..., cols, :], -1, -2
-    )  # (.., bq, D) @ (.., D, bk)
+    k_t = np.swapaxes(k[..., cols, :], -1, -2)  # (..., bk, D) -> (..., D, bk)
+    s = (q[..., rows, :] * scale) @ k_t  # (..., bq, D) @ (..., D, bk) -> (..., bq, bk)
     if causal is not None:
         s = np.where(causal, s, -np.inf)  # (bq, bk) broadcasts over ...
     if mask is not None:
@@ -79,7 +82,8 @@ def tiled_attention(
     Returns:
         out (..., L, Dv), and logsumexp (..., L) when requested.
     """
-    q, k, v, attn_mask = validate_sdpa_inputs(q, k, v, attn_mask, is_causal)
+    q, k, v, attn_mask = validate_sdpa_inputs(q, k, v, attn_mask, is_causal, scale)
+    _check_blocks(block_q, block_k)
     L, S, D, Dv = q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1]
     batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
     scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
@@ -95,6 +99,7 @@ def tiled_attention(
         state.update(_tile_scores(q, k, mask, rows, cols, causal, scale), v[..., cols, :])
     if state is not None:
         out[..., current, :], lse[..., current] = state.result(), state.logsumexp()
+    out = poison(out, nan_positions(q, k, v))  # NaN in a skipped tile still counts
     return (out, lse) if return_logsumexp else out
 
 
@@ -120,9 +125,14 @@ def tiled_attention_backward(
     Returns:
         (dq, dk, dv) with the shapes of q, k, v.
     """
-    q, k, v, attn_mask = validate_sdpa_inputs(q, k, v, attn_mask, is_causal)
+    q, k, v, attn_mask = validate_sdpa_inputs(q, k, v, attn_mask, is_causal, scale)
+    _check_blocks(block_q, block_k)
     L, S, D = q.shape[-2], k.shape[-2], q.shape[-1]
     batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    out_shape = (*batch, L, v.shape[-1])
+    dout = check_like("dout", dout, out_shape, "the output (..., L, Dv)")
+    out = check_like("out", out, out_shape, "the output (..., L, Dv)")
+    logsumexp = check_like("logsumexp", logsumexp, out_shape[:-1], "the row normalisers (..., L)")
     scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
     mask = None if attn_mask is None else np.broadcast_to(attn_mask, (*batch, L, S))
     delta = np.sum(dout * out, axis=-1)  # (..., L): rowsum(dO * O)
@@ -131,12 +141,9 @@ def tiled_attention_backward(
     for rows, cols, causal in _tiles(L, S, block_q, block_k, is_causal):
         s = _tile_scores(q, k, mask, rows, cols, causal, scale)  # (..., bq, bk)
         p = np.exp(s - lse[..., rows, None])  # (..., bq, bk)
-        dv[..., cols, :] += (
-            np.swapaxes(p, -1, -2) @ dout[..., rows, :]
-        )  # (.., bk, bq) @ (.., bq, Dv)
-        dp = dout[..., rows, :] @ np.swapaxes(
-            v[..., cols, :], -1, -2
-        )  # (.., bq, Dv) @ (.., Dv, bk)
+        p_t, v_t = np.swapaxes(p, -1, -2), np.swapaxes(v[..., cols, :], -1, -2)
+        dv[..., cols, :] += p_t @ dout[..., rows, :]  # (.., bk, bq) @ (.., bq, Dv)
+        dp = dout[..., rows, :] @ v_t  # (.., bq, Dv) @ (.., Dv, bk) -> (.., bq, bk)
         ds = p * (dp - delta[..., rows, None]) * scale  # (..., bq, bk)
         dq[..., rows, :] += ds @ k[..., cols, :]  # (..., bq, bk) @ (..., bk, D)
         dk[..., cols, :] += np.swapaxes(ds, -1, -2) @ q[..., rows, :]  # (.., bk, bq) @ (.., bq, D)

@@ -54,7 +54,7 @@ def online_softmax_step(scores=None, values=None, block: int = 2, step: int = 0)
     if not 0 <= step <= len(states):
         raise ValueError(f"step must be in [0, {len(states)}] for {len(states)} blocks, got {step}")
     done = states[:step]
-    fig, (top, text) = figure(2, 1, height=4.6, height_ratios=[1.5, 1])
+    fig, (top, text) = figure(2, 1, height=5.0, height_ratios=[1.3, 1.1])
     seen = done[-1]["keys"][1] if done else 0
     colours = [COLORS["score"] if j < seen else "#d0d0d0" for j in range(len(s))]
     if done:
@@ -74,14 +74,16 @@ def online_softmax_step(scores=None, values=None, block: int = 2, step: int = 0)
         st = done[-1]
         keys = f"keys {st['keys'][0]}–{st['keys'][1] - 1}"
         old = "−∞" if step == 1 else f"{st['m_old']:.2f}"
+        acc_old = done[-2]["acc"] if step > 1 else np.zeros_like(st["acc"])
         lines = [f"block {step} ({keys}):  m = max({old}, block max) = {st['m']:.2f}",
-                 f"rescale old state by α = e^(m_old − m) = {st['alpha']:.3f}",
-                 f"ℓ = α·ℓ_old + Σ e^(s − m) = {st['l']:.3f},   acc = {_vec(st['acc'])}"]  # fmt: skip
+                 f"rescale the old state by α = e^(m_old − m) = {st['alpha']:.3f}",
+                 f"ℓ = α·ℓ_old + Σ e^(s − m) = {st['l']:.3f}",
+                 f"acc = α·{_vec(acc_old)} + Σ e^(s − m)·v = {_vec(st['acc'])}"]  # fmt: skip
         if step == len(states):
             exact = softmax(s) @ v  # (S,) @ (S, Dv) -> (Dv,)
             lines.append(f"acc / ℓ = {_vec(st['out'])} = softmax(s)·V = {_vec(exact)}")
     for i, line in enumerate(lines):
-        text.text(0.0, 0.95 - 0.27 * i, line, fontsize=SMALL, va="top", transform=text.transAxes)
+        text.text(0.0, 1.0 - 0.2 * i, line, fontsize=SMALL, va="top", transform=text.transAxes)
     fig.tight_layout()
     return fig
 

@@ -86,14 +86,13 @@ def _update_wrong(m, l, acc, s, v, kind):
     return m_new, alpha * l + p.sum(-1), alpha[:, None] * acc + p @ v
 
 
-def _online_tests() -> list[Test]:
-    r = rng(9)
+def _online_tests(r: np.random.Generator) -> list[Test]:
     tiles = [(r.normal(size=(3, 4)), r.normal(size=(4, 2))) for _ in range(3)]
     tiles[1] = (tiles[1][0] + 3.0, tiles[1][1])  # the running max moves
-    tiles[2] = (tiles[2][0] - 2.0, tiles[2][1])  # the running max stays
+    tiles[2] = (tiles[2][0] + np.array([[-2.0], [4.0], [-2.0]]), tiles[2][1])  # moves in row 1 only
     masked = (np.array([[-np.inf] * 4, [0.5, -np.inf, 1.0, 2.0], [-np.inf] * 4]), tiles[0][1])
     names = ["first tile, from the empty state", "second tile, the maximum moves up",
-             "third tile, the maximum stays"]  # fmt: skip
+             "third tile, the maximum moves in one row and stays in the others"]  # fmt: skip
     tests = []
     for i, name in enumerate(names):
         before, after = _state(tiles[:i], 3, 2), _state(tiles[: i + 1], 3, 2)
@@ -114,7 +113,8 @@ register(
         title="Online softmax: one tile update (FlashAttention's inner loop)",
         functions=("online_softmax_update",),
         oracles={"online_softmax_update": lambda *a: None},
-        tests=_online_tests(),
+        tests=_online_tests(rng(9)),
+        fresh=_online_tests,
         mistakes={
             "online_softmax_update": [
                 Mistake(

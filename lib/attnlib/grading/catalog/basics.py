@@ -7,7 +7,20 @@ import torch
 import torch.nn.functional as F
 
 from attnlib.grading.catalog._common import attention_weights, np_softmax, rng, t
+from attnlib.grading.compare import KEEPDIMS_HINT
 from attnlib.grading.spec import Exercise, Mistake, Test, register
+
+
+def _softmax(x, axis=-1):
+    """Oracle: torch's softmax, with the course's convention that an all -inf row gives zeros."""
+    return torch.nan_to_num(torch.softmax(t(x), dim=axis), nan=0.0)
+
+
+def _no_keepdims(x, axis=-1):
+    """Wrong variant: max and sum without keepdims (right for axis 0 or 1-D by accident)."""
+    z = np.exp(x - np.max(x, axis=axis))
+    return z / np.sum(z, axis=axis)
+
 
 r = rng(1)
 register(
@@ -15,11 +28,12 @@ register(
         name="softmax",
         title="Stable softmax",
         functions=("softmax",),
-        oracles={"softmax": lambda x, axis=-1: torch.softmax(t(x), dim=axis)},
+        oracles={"softmax": _softmax},
+        error_hints={"could not be broadcast": KEEPDIMS_HINT},
         tests=[
             Test("1-D vector [1, 2, 3]", 1, (np.array([1.0, 2.0, 3.0]),)),
-            Test("rows of a (4, 6) matrix", 2, (r.normal(size=(4, 6)),)),
-            Test("axis=0 of a (5, 3) matrix", 1, (r.normal(size=(5, 3)),), {"axis": 0}),
+            Test("rows of a square (5, 5) matrix", 2, (r.normal(size=(5, 5)),)),
+            Test("axis=1 of a (2, 3, 4) array", 1, (r.normal(size=(2, 3, 4)),), {"axis": 1}),
             Test(
                 "large scores [1000, 1001, 1002]: no overflow",
                 2,
@@ -31,13 +45,29 @@ register(
                 1,
                 (np.array([[0.5, -np.inf, 1.0], [2.0, 1.0, -np.inf]]),),
             ),
+            Test(
+                "an all -inf row gives zeros (course convention)",
+                1,
+                (np.array([[0.5, 2.0, -1.0], [-np.inf, -np.inf, -np.inf]]),),
+            ),
         ],
         mistakes={
             "softmax": [
                 Mistake(
+                    "An all -inf row must give zeros (the course's convention), not NaN: its "
+                    "exponentials sum to 0, and its max shift is -inf - (-inf) = NaN. Shift by 0 "
+                    "where the max is -inf, and divide only where the sum is not 0.",
+                    lambda x, axis=-1: np_softmax(x, axis),
+                ),
+                Mistake(
                     "Overflow: exp(1000) is inf. Subtract each row's maximum before exp "
                     "(softmax(x) = softmax(x - max x)).",
                     lambda x, axis=-1: np.exp(x) / np.exp(x).sum(axis=axis, keepdims=True),
+                ),
+                Mistake(
+                    "keepdims is missing: x.max(axis) and x.sum(axis) drop the axis, and "
+                    "broadcasting then lines them up with the wrong axis. Pass keepdims=True.",
+                    _no_keepdims,
                 ),
                 Mistake(
                     "Softmax over the wrong axis: normalise along `axis` (default -1, each row).",
@@ -106,6 +136,19 @@ register(
     )
 )
 
+
+def _fresh_masks(g: np.random.Generator) -> list[Test | None]:
+    """Twins of the masks tests: other sizes and lengths, drawn at grading time."""
+    L, S = int(g.integers(2, 9)), int(g.integers(2, 9))
+    lengths = g.integers(0, S + 1, size=int(g.integers(2, 5)))
+    return [
+        Test("", 0, (L,)), Test("", 0, (L + int(g.integers(1, 4)), L)),
+        Test("", 0, (L, L + int(g.integers(1, 4)))),
+        Test("", 0, (lengths, S), function="lengths_to_mask"),
+        Test("", 0, (np.append(lengths, 0), S), function="lengths_to_mask"),
+    ]  # fmt: skip
+
+
 register(
     Exercise(
         name="masks",
@@ -116,9 +159,10 @@ register(
             "lengths_to_mask": lambda lengths, S: torch.arange(S)[None, :] < t(lengths)[:, None],
         },
         bool_output=True,
+        fresh=_fresh_masks,
         tests=[
             Test("causal_mask(4)", 2, (4,)),
-            Test("causal_mask(1)", 1, (1,)),
+            Test("causal_mask(5, 3): more queries than keys", 1, (5, 3)),
             Test("causal_mask(3, 5): L = 3 queries, S = 5 keys", 1, (3, 5)),
             Test(
                 "lengths_to_mask([3, 1, 4], 5)",

@@ -43,6 +43,12 @@ def _case(r, B, T, E=6, D=4) -> tuple[tuple, object]:
     return args, (lambda *a, e=expected: e)
 
 
+def _fresh(g: np.random.Generator) -> list[Test]:
+    """Twins: new inputs, and new cache lengths, drawn at grading time."""
+    sizes = [(1, int(g.integers(1, 8))), (int(g.integers(2, 4)), int(g.integers(2, 9))), (2, 0)]
+    return [Test("", 0, a, expected=e) for a, e in (_case(g, B, T) for B, T in sizes)]
+
+
 r = rng(10)
 cases = [_case(r, 1, 3), _case(r, 2, 5), _case(r, 2, 0)]
 register(
@@ -51,6 +57,7 @@ register(
         title="One decoding step with a KV cache",
         functions=("decode_step",),
         oracles={"decode_step": lambda *a: None},
+        fresh=_fresh,
         tests=[
             Test("B = 1, 3 cached tokens", 2, cases[0][0], expected=cases[0][1]),
             Test("B = 2, 5 cached tokens", 2, cases[1][0], expected=cases[1][1]),

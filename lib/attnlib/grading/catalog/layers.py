@@ -6,6 +6,7 @@ import numpy as np
 import torch.nn.functional as F
 
 from attnlib.grading.catalog._common import rng, t
+from attnlib.grading.compare import KEEPDIMS_HINT
 from attnlib.grading.spec import Exercise, Mistake, Test, register
 
 
@@ -82,6 +83,7 @@ register(
         title="Layer normalisation",
         functions=("layer_norm",),
         oracles={"layer_norm": _ln},
+        error_hints={"could not be broadcast": KEEPDIMS_HINT},
         tests=[
             Test(
                 "(3, 8), gamma = 1, beta = 0", 1, (r.normal(size=(3, E)), np.ones(E), np.zeros(E))

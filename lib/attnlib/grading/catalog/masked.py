@@ -103,9 +103,9 @@ register(
                 (r.normal(size=(3, 4)), *r.normal(size=(2, 5, 4)), cross),
             ),
             Test(
-                "an all-True mask (nothing blocked)",
+                "padding: the last 2 of 5 keys blocked, D = 16",
                 1,
-                (*r.normal(size=(3, 5, 16)), np.ones((5, 5), bool)),
+                (*r.normal(size=(3, 5, 16)), np.arange(5)[None, :].repeat(5, 0) < 3),
             ),
         ],
         mistakes={

@@ -64,7 +64,7 @@ class CausalLM(nn.Module):
                 num_kv_heads=num_kv_heads,
                 rotary=rotary,
                 fast=fast,
-            )  # fmt: skip
+            )
             for _ in range(num_layers)
         )
         self.norm = nn.LayerNorm(d_model)

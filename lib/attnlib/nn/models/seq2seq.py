@@ -62,8 +62,9 @@ class Seq2SeqTransformer(nn.Module):
         """src (B, S) -> memory (B, S, E). ``src_key_padding_mask`` (B, S): ``True`` = real."""
         x = self.pos(self.src_emb(src))  # (B, S) -> (B, S, E)
         for layer in self.encoder:
-            out = layer(x, src_key_padding_mask=src_key_padding_mask,
-                        need_weights=attention is not None)  # fmt: skip
+            out = layer(
+                x, src_key_padding_mask=src_key_padding_mask, need_weights=attention is not None
+            )
             if attention is not None:
                 out, w = out
                 attention["encoder"].append(w)
@@ -86,12 +87,13 @@ class Seq2SeqTransformer(nn.Module):
         past = 0 if kv_caches is None else len(kv_caches[0])
         x = self.pos(self.tgt_emb(tgt), offset=past)  # (B, L) -> (B, L, E)
         for i, layer in enumerate(self.decoder):
-            out = layer(
-                x, memory, tgt_key_padding_mask=tgt_key_padding_mask,
-                memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=True,
-                need_weights=attention is not None,
-                kv_cache=None if kv_caches is None else kv_caches[i],
-            )  # fmt: skip
+            padding = {
+                "tgt_key_padding_mask": tgt_key_padding_mask,
+                "memory_key_padding_mask": memory_key_padding_mask,
+            }
+            cache = None if kv_caches is None else kv_caches[i]
+            need = attention is not None
+            out = layer(x, memory, **padding, tgt_is_causal=True, need_weights=need, kv_cache=cache)
             if attention is not None:
                 out, (w_self, w_cross) = out
                 attention["decoder_self"].append(w_self)

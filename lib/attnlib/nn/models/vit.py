@@ -59,7 +59,7 @@ class VisionTransformer(nn.Module):
         self.layers = nn.ModuleList(
             TransformerEncoderLayer(
                 d_model, num_heads, ff, dropout, "gelu", norm_first=True, fast=fast
-            )  # fmt: skip
+            )
             for _ in range(num_layers)
         )
         self.norm = nn.LayerNorm(d_model)

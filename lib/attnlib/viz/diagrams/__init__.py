@@ -6,24 +6,19 @@ Every function returns a Matplotlib Figure on a white card (readable in light an
 
 from attnlib.viz.diagrams._show import save, show, to_svg
 from attnlib.viz.diagrams._style import CMAP, COLORS
-from attnlib.viz.diagrams.applications import (
-    masked_pretraining,
-    sasrec_histories,
-    time_series_patching,
-    vit_patching,
-)
-from attnlib.viz.diagrams.basics import (
-    additive_vs_dot,
-    qkv_projections,
-    rnn_bottleneck,
-    soft_lookup,
-)
+from attnlib.viz.diagrams.basics import additive_vs_dot, rnn_bottleneck, soft_lookup
 from attnlib.viz.diagrams.blocks import backward_graph, encoder_decoder, transformer_block
-from attnlib.viz.diagrams.computation import attention_pipeline, softmax_saturation
+from attnlib.viz.diagrams.computation import (
+    attention_pipeline,
+    qkv_projections,
+    softmax_saturation,
+)
 from attnlib.viz.diagrams.flash import flash_tiles, online_softmax_states, online_softmax_trace
 from attnlib.viz.diagrams.heads import kv_cache_growth, mqa_gqa_sharing, multihead_split_merge
 from attnlib.viz.diagrams.masks import mask_grids
+from attnlib.viz.diagrams.patches import time_series_patching, vit_patching
 from attnlib.viz.diagrams.positions import alibi_grid, rope_pairs, sinusoidal_encodings
+from attnlib.viz.diagrams.sequences import masked_pretraining, sasrec_histories
 from attnlib.viz.diagrams.worked import worked_example_flow
 
 #: Every diagram function, by name (the tests draw each one).

@@ -38,6 +38,7 @@ def transformer_block(
         Figure: two columns of boxes from x (bottom) to y (top), skip connections at the right.
     """
     x = np.zeros((batch, L, embed_dim))  # (B, L, E)
+    ff_dim = 4 * embed_dim if ff_dim is None else ff_dim
     fig, ax = canvas(height=5.0)
     for col, norm_first in ((1.6, False), (5.2, True)):
         block = EncoderBlock(embed_dim, num_heads, ff_dim, norm_first=norm_first)
@@ -73,9 +74,10 @@ def encoder_decoder(src_len: int = 6, tgt_len: int = 4, embed_dim: int = 8, num_
         Figure: encoder column (left), decoder column (right), memory flowing into cross-attention.
     """
     src, tgt = np.zeros((1, src_len, embed_dim)), np.zeros((1, tgt_len, embed_dim))
-    enc, dec = EncoderBlock(embed_dim, num_heads), DecoderBlock(embed_dim, num_heads)
+    enc = EncoderBlock(embed_dim, num_heads, 4 * embed_dim)
+    dec = DecoderBlock(embed_dim, num_heads, 4 * embed_dim)
     memory = enc(src)  # (B, S, E)
-    out = dec(tgt, memory)  # (B, L, E)
+    out = dec(tgt, memory, tgt_is_causal=True)  # (B, L, E)
     _, cross = dec.cross_attn(tgt, memory, memory, need_weights=True, average_attn_weights=False)
     fig, ax = canvas(height=5.0)
     ax.text(1.6, 4.75, "encoder", ha="center")
