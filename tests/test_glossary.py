@@ -12,6 +12,9 @@ import glossary_links
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "chapters" / "glossary.md"
 CJK = re.compile(r"[\u4e00-\u9fff]+")
+# Words quoted as data, not terms: the tokens of the three-token example sentence (狗 dog, 猫 cat,
+# 鸟 bird) as the source article wrote them.
+NOT_TERMS = {"狗", "猫", "鸟"}
 
 
 def glossary_entries() -> list[tuple[str, str, str]]:
@@ -52,7 +55,7 @@ def test_every_chinese_term_in_the_chapters_is_in_the_glossary():
         run: path
         for path, text in chapter_texts().items()
         for run in CJK.findall(text)
-        if run not in known
+        if run not in known | NOT_TERMS
     }
     assert not missing, f"Chinese terms used but not in the glossary: {missing}"
 

@@ -53,7 +53,7 @@ def link_text(text: str, terms: set[str], seen: set[str]) -> str:
 
 
 def pages(paths: list[str]) -> list[Path]:
-    found = [Path(p) for p in paths] or sorted((ROOT / "chapters").rglob("*"))
+    found = [Path(p).resolve() for p in paths] or sorted((ROOT / "chapters").rglob("*"))
     return [
         p
         for p in found
