@@ -139,6 +139,3 @@ def test_numbers_quoted_in_the_chapter_exercises():
 
     assert round(entropy(s.weights[2]), 2) == 1.43 and round(entropy(unscaled), 2) == 1.23
 
-
-def test_old_errata_names_still_work_until_the_chapter_moves():
-    assert we.SEED_INPUTS is we.ERRATA_INPUTS and we.SEED_QUOTED_OUTPUT == we.ERRATA_QUOTED_OUTPUT

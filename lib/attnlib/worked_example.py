@@ -44,14 +44,14 @@ NUM_HEADS = 2
 ERRATA_INPUTS = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
 ERRATA_EMBEDDINGS = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
 ERRATA_W_Q = np.arange(1.0, 11.0).reshape(5, 2)  # a 5x2 matrix for scalar embeddings
+ERRATA_W_K = np.array([[1.0, 3.0], [2.0, 4.0], [5.0, 7.0], [6.0, 8.0], [9.0, 10.0]])
+# The queries and keys it writes: each scalar embedding times one multiplier picked by hand.
+ERRATA_Q_MULTIPLIERS = np.array([1.0, 3.0, 5.0, 7.0, 9.0])
+ERRATA_K_MULTIPLIERS = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
 ERRATA_SCORES = np.array([0.1, 0.4, 0.9, 1.6, 2.5])  # exp(x_e * x), as the source writes
 ERRATA_QUOTED_WEIGHTS = np.array([0.01, 0.19, 0.19, 0.14, 0.01])
 ERRATA_QUOTED_OUTPUT = 2.04  # "C_1", a weighted sum of the inputs x, not of values v
 
-# Old names, kept until the worked_example chapter moves to ERRATA_* (see API_CHANGES.md).
-SEED_INPUTS, SEED_EMBEDDINGS, SEED_W_Q = ERRATA_INPUTS, ERRATA_EMBEDDINGS, ERRATA_W_Q
-SEED_SCORES, SEED_QUOTED_WEIGHTS = ERRATA_SCORES, ERRATA_QUOTED_WEIGHTS
-SEED_QUOTED_OUTPUT = ERRATA_QUOTED_OUTPUT
 
 
 @dataclass(frozen=True)
