@@ -21,7 +21,9 @@ MIN_DIAGRAMS = 20
 MEASURED: dict[str, dict] = {}
 
 LAYOUT = """() => {
-  const blocks = [...document.querySelectorAll('article pre')];
+  // Blocks a reader sees: not inside a closed dropdown or a hidden cell.
+  const blocks = [...document.querySelectorAll('article pre')]
+      .filter(b => b.getClientRects().length > 0 && b.innerText.trim() !== '');
   const wide = blocks.filter(b => b.scrollWidth > b.clientWidth + 1);
   const diagrams = [...document.querySelectorAll('figure[id^="diagram-"], [id^="diagram-"]')]
       .map(e => e.id);

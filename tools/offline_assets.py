@@ -6,7 +6,7 @@ A Sphinx extension (``_config.yml``: ``sphinx.local_extensions``) and a small li
     MathJax 3            -> _static/vendor/mathjax/       (``mathjax_path`` in _config.yml)
     widgets HTML manager -> _static/vendor/html-manager/  (``nb_ipywidgets_js`` in _config.yml)
     RequireJS            -> _static/vendor/require.js     (loads the HTML manager's AMD bundle)
-    tools/site_assets/*  -> _static/vendor/               (widgets-offline.js)
+    tools/site_assets/*  -> _static/vendor/               (widgets-offline.js, book.css)
     reveal.js            -> _static/vendor/reveal.js/     (the lecture decks)
 
 It also registers the directive ``{lecture-decks}`` (chapters/practice/slides.md), which lives
@@ -131,4 +131,5 @@ def setup(app):
     app.connect("config-inited", _clean_console_defaults)
     app.connect("html-page-context", _page_scripts, priority=900)
     app.connect("build-finished", _copy_assets)
+    app.add_css_file("vendor/book.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
