@@ -17,6 +17,7 @@ from attnlib.nn import (
     scaled_dot_product_attention,
 )
 from compare import assert_close
+from torch_helpers import scratch_twin
 
 F64 = torch.float64
 
@@ -58,7 +59,7 @@ def test_mha_matches_scratch_on_torch_weights(average):
     ref = torch.nn.MultiheadAttention(16, 4, kdim=6, vdim=10, batch_first=True).double()
     ours = MultiHeadAttention(16, 4, kdim=6, vdim=10).double()
     ours.load_torch_state_dict(ref.state_dict())
-    theirs = scratch.MultiHeadAttention.from_torch(ref)
+    theirs = scratch_twin(ref)
     rng = np.random.default_rng(1)
     q, k, v = rng.normal(size=(2, 5, 16)), rng.normal(size=(2, 7, 6)), rng.normal(size=(2, 7, 10))
     padding = np.array([[True] * 7, [True] * 5 + [False] * 2])  # True = real token, both libs
@@ -91,12 +92,10 @@ def test_layers_match_scratch_blocks(norm_first):
     rng = np.random.default_rng(2)
     x, memory = rng.normal(size=(2, 5, 16)), rng.normal(size=(2, 6, 16))
     tx, tm = torch.from_numpy(x), torch.from_numpy(memory)
-    assert_same(
-        enc(tx, is_causal=True), scratch.EncoderBlock.from_torch(enc_ref)(x, is_causal=True)
-    )
+    assert_same(enc(tx, is_causal=True), scratch_twin(enc_ref)(x, is_causal=True))
     assert_same(
         dec(tx, tm, tgt_is_causal=True),
-        scratch.DecoderBlock.from_torch(dec_ref)(x, memory, tgt_is_causal=True),
+        scratch_twin(dec_ref)(x, memory, tgt_is_causal=True),
     )
 
 

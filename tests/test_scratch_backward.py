@@ -14,6 +14,7 @@ from attnlib.scratch import (
     softmax,
     softmax_backward,
 )
+from torch_helpers import scratch_twin
 
 TOL = 1e-8
 
@@ -103,7 +104,7 @@ def test_mha_backward_vs_autograd(masks, close):
     with torch.no_grad():
         tmha.in_proj_bias.normal_()
         tmha.out_proj.bias.normal_()
-    mha = MultiHeadAttention.from_torch(tmha)
+    mha = scratch_twin(tmha)
     rng = np.random.default_rng(3)
     x, y = rng.standard_normal((B, L, E)), rng.standard_normal((B, S, E))
     kpm = attn = None

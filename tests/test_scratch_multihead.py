@@ -8,6 +8,7 @@ import torch
 from attnlib.scratch import MultiHeadAttention, causal_mask, merge_heads, split_heads
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch_helpers import scratch_twin
 
 TOL = 1e-10
 
@@ -42,7 +43,7 @@ def test_mha_matches_torch(case, average, close):
     label, E, H, L, S, kwargs, masks = case
     B = 3
     mha = torch_mha(E, H, batch_first=True, **kwargs)
-    ours = MultiHeadAttention.from_torch(mha)
+    ours = scratch_twin(mha)
     rng = np.random.default_rng(0)
     query = rng.standard_normal((B, L, E))
     key = rng.standard_normal((B, S, kwargs.get("kdim", E)))
@@ -74,7 +75,7 @@ def test_mha_matches_torch(case, average, close):
 
 def test_mha_sequence_first_and_unbatched(close):
     mha = torch_mha(8, 2, batch_first=False)
-    ours = MultiHeadAttention.from_torch(mha)
+    ours = scratch_twin(mha)
     x = np.random.default_rng(1).standard_normal((5, 3, 8))  # (L, B, E), torch's default layout
     ref, _ = mha(*(torch.from_numpy(x),) * 3)
     out, w = ours(*(x.transpose(1, 0, 2),) * 3)  # ours is batch first: (B, L, E)

@@ -138,4 +138,3 @@ def test_numbers_quoted_in_the_chapter_exercises():
         return -(p * np.log(p)).sum()
 
     assert round(entropy(s.weights[2]), 2) == 1.43 and round(entropy(unscaled), 2) == 1.23
-

@@ -53,7 +53,6 @@ ERRATA_QUOTED_WEIGHTS = np.array([0.01, 0.19, 0.19, 0.14, 0.01])
 ERRATA_QUOTED_OUTPUT = 2.04  # "C_1", a weighted sum of the inputs x, not of values v
 
 
-
 @dataclass(frozen=True)
 class AttentionSteps:
     """Every intermediate array of single-head attention, shapes (L, D) or (L, S)."""

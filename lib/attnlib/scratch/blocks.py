@@ -17,27 +17,6 @@ from .layers import ACTIVATIONS, feed_forward, layer_norm
 from .multihead import MultiHeadAttention, _numpy
 
 
-def _renamed(old: dict, names: dict[str, str], new: dict) -> dict:
-    """Map old keyword names (kept until the chapters move, API_CHANGES.md) onto the new ones."""
-    for name, value in old.items():
-        if name not in names:
-            raise TypeError(f"unexpected keyword argument {name!r}")
-        if new[names[name]] not in (None, False):
-            raise TypeError(f"pass {names[name]}= or its old name {name}=, not both")
-        new[names[name]] = value
-    return new
-
-
-def _torch_activation_name(layer) -> str:
-    act = layer.activation
-    name = getattr(act, "__name__", type(act).__name__).lower()
-    if "gelu" in name and getattr(act, "approximate", "none") == "none":
-        return "gelu"
-    if "relu" in name:
-        return "relu"
-    raise ValueError(f"unsupported activation {act!r}: use relu or exact gelu")
-
-
 class _Block:
     """Shared parts: attention modules, sublayer norms, the feed-forward network, residual wiring."""
 
@@ -45,8 +24,8 @@ class _Block:
 
     def __init__(
         self,
-        d_model: int | None = None,
-        nhead: int | None = None,
+        d_model: int,
+        nhead: int,
         dim_feedforward: int = 2048,
         dropout: float = 0.0,
         activation: str = "relu",
@@ -56,16 +35,7 @@ class _Block:
         *,
         seed: int = 0,
         dtype: type = np.float64,
-        **old,
     ) -> None:
-        if old:  # embed_dim, num_heads, ff_dim, eps: the old names (API_CHANGES.md)
-            names = {"embed_dim": "d_model", "num_heads": "nhead", "ff_dim": "dim_feedforward"}
-            new = {"d_model": d_model, "nhead": nhead, "dim_feedforward": None}
-            new = _renamed({k: v for k, v in old.items() if k != "eps"}, names, new)
-            d_model, nhead = new["d_model"], new["nhead"]
-            if "ff_dim" in old:  # the old default, None, meant 4 * d_model
-                dim_feedforward = new["dim_feedforward"] or 4 * d_model
-            layer_norm_eps = old.get("eps", layer_norm_eps)
         d_model, nhead = check_size("d_model", d_model, 1), check_size("nhead", nhead, 1)
         F = check_size("dim_feedforward", dim_feedforward, 1)
         if dropout != 0.0:
@@ -128,21 +98,6 @@ class _Block:
             for i in range(1, n + 1)
         ]
 
-    @classmethod
-    def from_torch(cls, layer):
-        """Old form of ``cls(...).load_torch_state_dict(layer.state_dict())`` (API_CHANGES.md)."""
-        self = cls(
-            layer.linear1.in_features,
-            layer.self_attn.num_heads,
-            layer.linear1.out_features,
-            activation=_torch_activation_name(layer),
-            layer_norm_eps=layer.norm1.eps,
-            norm_first=layer.norm_first,
-            bias=layer.linear1.bias is not None,
-        )
-        self.load_torch_state_dict(layer.state_dict())
-        return self
-
     def _residual(self, x, i, sublayer):
         """Post-LN: LN_i(x + f(x)); pre-LN: x + f(LN_i(x))."""
         gamma, beta = self.norms[i]
@@ -167,20 +122,14 @@ class EncoderBlock(_Block):
 
     attn_names = ("self_attn",)
 
-    def forward(
-        self, src, src_mask=None, src_key_padding_mask=None, is_causal=False, **old
-    ) -> np.ndarray:
+    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False) -> np.ndarray:
         """src (B, L, E) -> (B, L, E). Masks use True = may attend / real token.
 
         ``is_causal`` adds ``causal_mask(L)`` to ``src_mask`` (both may be given).
         """
-        names = {"attn_mask": "src_mask", "key_padding_mask": "src_key_padding_mask"}
-        new = {"src_mask": src_mask, "src_key_padding_mask": src_key_padding_mask}
-        kw = _renamed(old, names, new)
-        mask, padding = kw["src_mask"], kw["src_key_padding_mask"]
 
         def sa(h):
-            return self.self_attn(h, h, h, mask, padding, is_causal=is_causal)[0]
+            return self.self_attn(h, h, h, src_mask, src_key_padding_mask, is_causal=is_causal)[0]
 
         return self._residual(self._residual(src, 0, sa), 1, self._ffn)
 
@@ -208,12 +157,8 @@ class DecoderBlock(_Block):
         tgt_key_padding_mask=None,
         memory_key_padding_mask=None,
         tgt_is_causal=False,
-        **old,
     ) -> np.ndarray:
         """tgt (B, L, E), memory (B, S, E) -> (B, L, E). Masks: True = may attend / real token."""
-        tgt_is_causal = _renamed(
-            old, {"causal": "tgt_is_causal"}, {"tgt_is_causal": tgt_is_causal}
-        )["tgt_is_causal"]
 
         def sa(h):
             return self.self_attn(h, h, h, tgt_mask, tgt_key_padding_mask, is_causal=tgt_is_causal)[

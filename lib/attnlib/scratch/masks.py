@@ -18,9 +18,7 @@ import numpy as np
 from ._checks import check_size
 
 
-def causal_mask(
-    L: int, S: int | None = None, *, offset: int = 0, align: str | None = None
-) -> np.ndarray:
+def causal_mask(L: int, S: int | None = None, *, offset: int = 0) -> np.ndarray:
     r"""Boolean causal mask, ``True`` = may attend: query ``i`` sees keys ``j <= i + offset``.
 
     $$M_{ij} = [\, j \le i + o \,]$$
@@ -33,8 +31,6 @@ def causal_mask(
         L: number of queries.
         S: number of keys (default ``L``).
         offset: position of the first query among the keys (``0``: top-left).
-        align: old spelling, kept until the chapters move (see API_CHANGES.md):
-            ``"top_left"`` is ``offset=0``, ``"bottom_right"`` is ``offset=S - L``.
 
     Returns:
         bool array (L, S).
@@ -42,16 +38,7 @@ def causal_mask(
     L = check_size("L", L)
     S = L if S is None else check_size("S", S)
     offset = check_size("offset", offset, minimum=None)
-    if align is not None:
-        offset = _offset_from_align(align, L, S)
     return np.tril(np.ones((L, S), dtype=bool), k=offset)
-
-
-def _offset_from_align(align: str, L: int, S: int) -> int:
-    """The old ``align=`` argument of :func:`causal_mask` as an ``offset``."""
-    if align not in ("top_left", "bottom_right"):
-        raise ValueError(f"align must be 'top_left' or 'bottom_right', got {align!r}")
-    return 0 if align == "top_left" else S - L
 
 
 def lengths_to_mask(lengths: np.ndarray, S: int) -> np.ndarray:

@@ -148,19 +148,6 @@ class MultiHeadAttention:
             self.b_q, self.b_k, self.b_v = np.split(sd["in_proj_bias"], 3)  # (3E,) -> 3 x (E,)
             self.b_o = sd["out_proj.bias"]
 
-    @classmethod
-    def from_torch(cls, mha) -> MultiHeadAttention:
-        """Old form of ``MultiHeadAttention(E, H, ...).load_torch_state_dict(mha.state_dict())``.
-
-        Kept until the chapters move to :meth:`load_torch_state_dict` (see API_CHANGES.md).
-        """
-        if mha.bias_k is not None or mha.add_zero_attn:
-            raise ValueError("add_bias_kv and add_zero_attn are not supported")
-        bias = mha.in_proj_bias is not None
-        self = cls(mha.embed_dim, mha.num_heads, kdim=mha.kdim, vdim=mha.vdim, bias=bias)
-        self.load_torch_state_dict(mha.state_dict())
-        return self
-
     def project(self, x: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         """Affine map ``x @ W + b`` in x's dtype: (B, L, in) @ (in, out) -> (B, L, out)."""
         y = x @ W.astype(x.dtype, copy=False)  # (B, L, in) @ (in, out) -> (B, L, out)
