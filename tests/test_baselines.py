@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from attnlib.baselines import GRUClassifier, GRUSeq2Seq, SmallCNN, mean_and_spread
+from attnlib.baselines import (
+    GRUClassifier,
+    GRULanguageModel,
+    GRUSeq2Seq,
+    SmallCNN,
+    mean_and_spread,
+)
 from attnlib.train import count_parameters
 
 
@@ -68,3 +74,14 @@ def test_mean_and_spread_is_mean_and_sample_std():
     assert mean_and_spread([1.0, 2.0, 3.0]) == "2.000 ± 1.000"
     with pytest.raises(ValueError):
         mean_and_spread([1.0])
+
+
+def test_gru_language_model_is_causal_and_matches_the_gpt_size():
+    torch.manual_seed(0)
+    model = GRULanguageModel(97, hidden=128).eval()
+    assert count_parameters(model) == 111_585  # the chapter's GPT has 110,400
+    x = torch.randint(0, 97, (2, 10))
+    y = x.clone()
+    y[:, 6:] = (y[:, 6:] + 1) % 97  # change the future
+    torch.testing.assert_close(model(x)[:, :6], model(y)[:, :6])
+    assert model(x).shape == (2, 10, 97)

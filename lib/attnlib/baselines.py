@@ -120,6 +120,31 @@ class GRUClassifier(nn.Module):
         return self.head(state[0])  # (B, C)
 
 
+class GRULanguageModel(nn.Module):
+    r"""Characters -> embeddings -> GRU -> logits over the vocabulary (tied to the embeddings).
+
+    The recurrent counterpart of :class:`attnlib.nn.CausalLM`: position $t$ sees the whole
+    prefix, through one state vector of size E instead of attention over it.
+
+    Args:
+        vocab_size: V.
+        hidden: E, the embedding and state size.
+    """
+
+    def __init__(self, vocab_size: int, hidden: int = 128):
+        super().__init__()
+        self.emb = nn.Embedding(vocab_size, hidden)
+        self.gru = nn.GRU(hidden, hidden, batch_first=True)
+        self.bias = nn.Parameter(torch.zeros(vocab_size))
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        """Token ids (B, L) -> logits (B, L, V)."""
+        if idx.dim() != 2:
+            raise ValueError(f"GRULanguageModel expects ids (B, L), got {tuple(idx.shape)}")
+        states, _ = self.gru(self.emb(idx))  # (B, L, E)
+        return states @ self.emb.weight.T + self.bias  # (B, L, E) @ (E, V) -> (B, L, V)
+
+
 class SmallCNN(nn.Module):
     r"""Two 3x3 convolutions, a 2x2 max-pool and two linear layers, for 8x8 one-channel images.
 
