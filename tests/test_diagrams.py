@@ -179,3 +179,84 @@ def test_worked_example_flow_prints_the_worked_example_numbers():
     assert ", ".join(f"{v:.4f}" for v in s.out[we.HAND_ROW]) in text
     shifted = all_text(diagrams.worked_example_flow(we.embeddings(positional=True)))
     assert ", ".join(f"{v:.4f}" for v in we.steps(we.embeddings(True)).out[we.HAND_ROW]) in shifted
+
+
+def test_online_softmax_stepper_ends_at_scratch_softmax_and_links_in_the_browser():
+    import ipywidgets as widgets
+    from attnlib.viz.steppers import online_softmax_step, online_softmax_stepper
+
+    s, v = r(7) * 2, r(7, 3)
+    box = online_softmax_stepper(s, v, block=3)
+    np.testing.assert_allclose(box.states[-1]["out"], softmax(s) @ v, rtol=1e-12)
+    (play, slider), stack = box.children[0].children, box.children[1]
+    assert isinstance(stack, widgets.Stack) and len(stack.children) == len(box.states) + 1 == 4
+    assert all(bytes(view.value).startswith(b"\x89PNG") for view in stack.children)
+    assert slider.max == 3
+    assert [(link.source, link.target) for link in box.links] == [
+        ((play, "value"), (slider, "value")),
+        ((slider, "value"), (stack, "selected_index")),
+    ]
+    state = widgets.Widget.get_manager_state(drop_defaults=True)["state"]
+    assert state[box.links[1].model_id]["model_name"] == "LinkModel"  # saved with the notebook
+    last = all_text(online_softmax_step(s, v, 3, step=3))
+    exact = "[" + ", ".join(f"{x:.3f}" for x in softmax(s) @ v) + "]"
+    assert f"softmax(s)·V = {exact}" in last
+    middle = all_text(online_softmax_step(s, v, 3, step=2))
+    old = "[" + ", ".join(f"{x:.3f}" for x in box.states[0]["acc"]) + "]"
+    assert f"acc = α·{old}" in middle and f"{box.states[1]['alpha']:.3f}" in middle
+    with pytest.raises(ValueError, match="step must be in"):
+        online_softmax_step(s, v, 3, step=4)
+
+
+def test_mask_editor_weights_equal_scratch_attention_with_that_mask():
+    import ipywidgets as widgets
+    from attnlib.scratch import scaled_dot_product_attention
+    from attnlib.viz.mask_editor import KINDS, editor_mask, mask_editor
+
+    q, k = r(4, 3), r(6, 3)
+    box = mask_editor(q, k, window=2)
+    assert len(box.views) == len(KINDS) * 6
+    for (_kind, padded), (mask, w) in box.views.items():
+        _, expected = scaled_dot_product_attention(q, k, k, attn_mask=mask, return_weights=True)
+        np.testing.assert_allclose(w, expected, rtol=1e-12)
+        assert not w[~mask].any()
+        assert not mask[:, 6 - padded :].any()
+    np.testing.assert_array_equal(
+        box.views["causal", 2][0], causal_mask(4, 6) & lengths_to_mask(np.array([4]), 6)
+    )
+    window = editor_mask("window", 0, 4, 6, window=2)
+    assert window.sum(axis=1).tolist() == [1, 2, 2, 2]
+    kinds, padded, outer = box.children
+    assert isinstance(outer, widgets.Stack) and len(outer.children) == len(KINDS)
+    assert box.links[0].source == (kinds, "index")
+    assert {link.target[0] for link in box.links[1:]} == set(outer.children)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        editor_mask("diagonal", 0, 4, 6)
+
+
+def test_widget_figures_follow_house_rules():
+    from attnlib import worked_example as we
+    from attnlib.viz.mask_editor import editor_mask, mask_and_weights
+    from attnlib.viz.steppers import online_softmax_step
+
+    s = we.steps()
+    for fig in (online_softmax_step(step=2),
+                mask_and_weights(s.q, s.k, editor_mask("causal", 1, 5, 5), list(we.TOKENS))):  # fmt: skip
+        assert all(image.colorbar is not None for ax in fig.axes for image in ax.images)
+        assert min(t.get_fontsize() for t in texts(fig)) >= 10
+
+
+def test_every_diagram_names_a_chapter_that_exists():
+    from pathlib import Path
+
+    chapters = Path(__file__).resolve().parents[1] / "chapters"
+    assert set(diagrams.CHAPTERS) == set(diagrams.DIAGRAMS)
+    for name, chapter in diagrams.CHAPTERS.items():
+        assert (chapters / f"{chapter}.ipynb").exists(), f"{name}: no chapter {chapter}"
+
+
+def test_show_displays_svg_and_closes_the_figure():
+    fig = diagrams.mask_grids()
+    svg = diagrams.show(fig)
+    assert svg.data.count("<svg") == 1
+    assert not plt.fignum_exists(fig.number)

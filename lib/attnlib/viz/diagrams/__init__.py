@@ -6,24 +6,19 @@ Every function returns a Matplotlib Figure on a white card (readable in light an
 
 from attnlib.viz.diagrams._show import save, show, to_svg
 from attnlib.viz.diagrams._style import CMAP, COLORS
-from attnlib.viz.diagrams.applications import (
-    masked_pretraining,
-    sasrec_histories,
-    time_series_patching,
-    vit_patching,
-)
-from attnlib.viz.diagrams.basics import (
-    additive_vs_dot,
-    qkv_projections,
-    rnn_bottleneck,
-    soft_lookup,
-)
+from attnlib.viz.diagrams.basics import additive_vs_dot, rnn_bottleneck, soft_lookup
 from attnlib.viz.diagrams.blocks import backward_graph, encoder_decoder, transformer_block
-from attnlib.viz.diagrams.computation import attention_pipeline, softmax_saturation
+from attnlib.viz.diagrams.computation import (
+    attention_pipeline,
+    qkv_projections,
+    softmax_saturation,
+)
 from attnlib.viz.diagrams.flash import flash_tiles, online_softmax_states, online_softmax_trace
 from attnlib.viz.diagrams.heads import kv_cache_growth, mqa_gqa_sharing, multihead_split_merge
 from attnlib.viz.diagrams.masks import mask_grids
+from attnlib.viz.diagrams.patches import time_series_patching, vit_patching
 from attnlib.viz.diagrams.positions import alibi_grid, rope_pairs, sinusoidal_encodings
+from attnlib.viz.diagrams.sequences import masked_pretraining, sasrec_histories
 from attnlib.viz.diagrams.worked import worked_example_flow
 
 #: Every diagram function, by name (the tests draw each one).
@@ -37,5 +32,32 @@ DIAGRAMS = {
               sasrec_histories, masked_pretraining, worked_example_flow)
 }  # fmt: skip
 
-__all__ = ["CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
+#: The chapter (path under chapters/, no suffix) each diagram is drawn for.
+CHAPTERS = {
+    "soft_lookup": "background/background",
+    "rnn_bottleneck": "background/background",
+    "additive_vs_dot": "background/background",
+    "qkv_projections": "mathematics/mathematics",
+    "attention_pipeline": "mathematics/mathematics",
+    "softmax_saturation": "mathematics/mathematics",
+    "worked_example_flow": "worked_example/worked_example",
+    "mask_grids": "code/numpy_from_scratch",
+    "backward_graph": "code/backprop_by_hand",
+    "multihead_split_merge": "code/multi_head",
+    "sinusoidal_encodings": "code/positions",
+    "rope_pairs": "code/positions",
+    "alibi_grid": "code/positions",
+    "transformer_block": "code/transformer_block",
+    "flash_tiles": "code/flash_attention",
+    "online_softmax_trace": "code/flash_attention",
+    "kv_cache_growth": "code/inference_kv_cache",
+    "mqa_gqa_sharing": "code/inference_kv_cache",
+    "encoder_decoder": "applications/translation",
+    "vit_patching": "applications/vision",
+    "time_series_patching": "applications/time_series",
+    "sasrec_histories": "applications/recommendation",
+    "masked_pretraining": "applications/pretraining",
+}
+
+__all__ = ["CHAPTERS", "CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
            *DIAGRAMS]  # fmt: skip

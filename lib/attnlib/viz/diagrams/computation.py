@@ -1,4 +1,4 @@
-"""The computation itself: scores → scale → mask → softmax → weighted sum, and why 1/√d_k."""
+"""The computation: Q/K/V projections, scores → scale → mask → softmax → sum, why 1/√d_k."""
 
 from __future__ import annotations
 
@@ -7,7 +7,56 @@ import numpy as np
 from attnlib import worked_example as we
 from attnlib.scratch import scaled_dot_product_attention, softmax
 from attnlib.scratch.attention import attention_scores
-from attnlib.viz.diagrams._style import COLORS, SMALL, diagram, figure, heatmap, shape
+from attnlib.viz.diagrams._style import (
+    COLORS,
+    SMALL,
+    arrow,
+    canvas,
+    diagram,
+    figure,
+    grid,
+    heatmap,
+    shape,
+)
+
+
+@diagram
+def qkv_projections(x=None, W_q=None, W_k=None, W_v=None, cap: int = 8):
+    """X times three matrices: queries, keys and values, each cell grid drawn at its real shape.
+
+    Args:
+        x: (L, E) embeddings; W_q, W_k: (E, D); W_v: (E, Dv). Default: the worked example.
+        cap: at most this many rows/columns of cells are drawn (labels keep the true shape).
+
+    Returns:
+        Figure.
+    """
+    if x is None:
+        x, W_q, W_k, W_v = we.X, we.W_Q, we.W_K, we.W_V
+    x = np.asarray(x, dtype=float)
+    fig, ax = canvas(height=3.9)
+    cell = 0.17
+
+    def draw(x0, y0, a, role, label):
+        r, c = min(a.shape[0], cap), min(a.shape[1], cap)
+        grid(ax, x0, y0 - r * cell / 2, r, c, cell, role, label)
+        return x0 + c * cell
+
+    right = draw(0.3, 1.85, x, "output", f"X {shape(x)}")
+    for i, (name, W, role) in enumerate(
+        (("Q", W_q, "query"), ("K", W_k, "key"), ("V", W_v, "value"))
+    ):
+        y = 3.1 - 1.25 * i
+        W = np.asarray(W, dtype=float)
+        arrow(ax, (right + 0.05, 1.85), (1.9, y), role=role)
+        end = draw(2.0, y, W, role, f"W_{name} {shape(W)}")
+        out = x @ W  # (L, E) @ (E, D) -> (L, D)
+        ax.text(end + 0.35, y, "→", ha="center", va="center", fontsize=14)
+        end = draw(end + 0.7, y, out, role, f"{name} = X W_{name} {shape(out)}")
+        ax.text(end + 0.2, y, {"Q": "what each token asks", "K": "what it offers to match",
+                               "V": "what it passes on"}[name], va="center", fontsize=SMALL,
+                color=COLORS[role])  # fmt: skip
+    return fig
 
 
 @diagram
