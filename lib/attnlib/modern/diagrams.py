@@ -215,3 +215,30 @@ def linear_recurrence(length: int, head_dim: int, value_dim: int):
 
 
 FONT_BIG = 14
+
+
+@diagram
+def speculative_step(draft_tokens: list[str], accepted: int, replacement: str):
+    """One speculative step: k drafted tokens, the first ``accepted`` kept (green), the next
+    rejected and replaced by a token from the residual (or a bonus token if all pass)."""
+    k = len(draft_tokens)
+    fig, ax = canvas(height=2.6)
+    ax.text(0.2, 2.3, f"draft proposes k = {k} tokens; the target scores all of them in "
+            "one pass", fontsize=SMALL)  # fmt: skip
+    for i, tok in enumerate(draft_tokens):
+        x = 0.9 + i * 1.15
+        box(ax, x, 1.65, 0.9, 0.4, repr(tok), role="query", size=SMALL)
+        if i < accepted:
+            verdict, role = "accept", "value"
+        elif i == accepted:
+            verdict, role = "reject", "weight"
+        else:
+            verdict, role = "dropped", "mask"
+        box(ax, x, 0.95, 0.9, 0.36, verdict, role=role, size=SMALL)
+        arrow(ax, (x, 1.43), (x, 1.15), role=role)
+    x = 0.9 + min(accepted, k) * 1.15 + (1.15 if accepted == k else 0)
+    label = f"{'bonus' if accepted == k else 'resample'}: {replacement!r}"
+    box(ax, x, 0.3, 1.5, 0.36, label, role="output", size=SMALL)
+    ax.text(6.8, 0.3, f"{accepted + 1} tokens for one target pass", ha="right",
+            fontsize=SMALL)  # fmt: skip
+    return fig
