@@ -43,7 +43,7 @@ def paged_cache(cache: PagedKVCache):
     ax.text(0.2, height - 0.3, "block tables", fontsize=SMALL, fontweight="bold")
     ax.text(4.2, height - 0.3, f"pool: {n_blocks} blocks of {bs} slots",
             fontsize=SMALL, fontweight="bold")  # fmt: skip
-    ax.text(4.2, height - 0.52, f"slot: a key and a value, (H, D) = ({H}, {D})",
+    ax.text(4.2, height - 0.52, f"slot: k and v, (H, D) = ({H}, {D})",
             fontsize=SMALL)  # fmt: skip
     cell = min(0.3, 2.2 / bs)
     left = {}
@@ -164,8 +164,12 @@ def sparse_tiles(masks: dict, block: int):
         mask = np.asarray(mask)
         L, S = mask.shape
         kinds = tile_layout(mask, block, block)
-        ax.imshow(np.where(mask, 1.0, 0.3), cmap="Blues", vmin=0, vmax=1.6,
-                  extent=(0, S, L, 0), interpolation="nearest")  # fmt: skip
+        # two-valued cells (allowed / masked), drawn as a mesh: a picture, not a heatmap
+        ax.pcolormesh(np.arange(S + 1), np.arange(L + 1), np.where(mask, 1.0, 0.3),
+                      cmap="Blues", vmin=0, vmax=1.6)  # fmt: skip
+        ax.set_xlim(0, S)
+        ax.set_ylim(L, 0)
+        ax.set_aspect("equal")
         for a in range(kinds.shape[0]):
             for b in range(kinds.shape[1]):
                 skip = kinds[a, b] == SKIP
