@@ -166,7 +166,7 @@ def sparse_tiles(masks: dict, block: int):
         kinds = tile_layout(mask, block, block)
         # two-valued cells (allowed / masked), drawn as a mesh: a picture, not a heatmap
         ax.pcolormesh(np.arange(S + 1), np.arange(L + 1), np.where(mask, 1.0, 0.3),
-                      cmap="Blues", vmin=0, vmax=1.6)  # fmt: skip
+                      cmap="Blues", vmin=0, vmax=1.6, rasterized=True)  # fmt: skip
         ax.set_xlim(0, S)
         ax.set_ylim(L, 0)
         ax.set_aspect("equal")
