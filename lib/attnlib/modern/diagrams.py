@@ -43,7 +43,7 @@ def paged_cache(cache: PagedKVCache):
     ax.text(0.2, height - 0.3, "block tables", fontsize=SMALL, fontweight="bold")
     ax.text(4.2, height - 0.3, f"pool: {n_blocks} blocks of {bs} slots",
             fontsize=SMALL, fontweight="bold")  # fmt: skip
-    ax.text(4.2, height - 0.52, f"slot: a key and a value, (H, D) = ({H}, {D})",
+    ax.text(4.2, height - 0.52, f"slot: k and v, (H, D) = ({H}, {D})",
             fontsize=SMALL)  # fmt: skip
     cell = min(0.3, 2.2 / bs)
     left = {}
@@ -164,8 +164,12 @@ def sparse_tiles(masks: dict, block: int):
         mask = np.asarray(mask)
         L, S = mask.shape
         kinds = tile_layout(mask, block, block)
-        ax.imshow(np.where(mask, 1.0, 0.3), cmap="Blues", vmin=0, vmax=1.6,
-                  extent=(0, S, L, 0), interpolation="nearest")  # fmt: skip
+        # two-valued cells (allowed / masked), drawn as a mesh: a picture, not a heatmap
+        ax.pcolormesh(np.arange(S + 1), np.arange(L + 1), np.where(mask, 1.0, 0.3),
+                      cmap="Blues", vmin=0, vmax=1.6, rasterized=True)  # fmt: skip
+        ax.set_xlim(0, S)
+        ax.set_ylim(L, 0)
+        ax.set_aspect("equal")
         for a in range(kinds.shape[0]):
             for b in range(kinds.shape[1]):
                 skip = kinds[a, b] == SKIP
@@ -215,3 +219,30 @@ def linear_recurrence(length: int, head_dim: int, value_dim: int):
 
 
 FONT_BIG = 14
+
+
+@diagram
+def speculative_step(draft_tokens: list[str], accepted: int, replacement: str):
+    """One speculative step: k drafted tokens, the first ``accepted`` kept (green), the next
+    rejected and replaced by a token from the residual (or a bonus token if all pass)."""
+    k = len(draft_tokens)
+    fig, ax = canvas(height=2.6)
+    ax.text(0.2, 2.3, f"draft proposes k = {k} tokens; the target scores all of them in "
+            "one pass", fontsize=SMALL)  # fmt: skip
+    for i, tok in enumerate(draft_tokens):
+        x = 0.9 + i * 1.15
+        box(ax, x, 1.65, 0.9, 0.4, repr(tok), role="query", size=SMALL)
+        if i < accepted:
+            verdict, role = "accept", "value"
+        elif i == accepted:
+            verdict, role = "reject", "weight"
+        else:
+            verdict, role = "dropped", "mask"
+        box(ax, x, 0.95, 0.9, 0.36, verdict, role=role, size=SMALL)
+        arrow(ax, (x, 1.43), (x, 1.15), role=role)
+    x = 0.9 + min(accepted, k) * 1.15 + (1.15 if accepted == k else 0)
+    label = f"{'bonus' if accepted == k else 'resample'}: {replacement!r}"
+    box(ax, x, 0.3, 1.5, 0.36, label, role="output", size=SMALL)
+    ax.text(6.8, 0.3, f"{accepted + 1} tokens for one target pass", ha="right",
+            fontsize=SMALL)  # fmt: skip
+    return fig
