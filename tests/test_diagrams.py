@@ -81,7 +81,7 @@ CASES = {
     "encoder_decoder": (lambda: {"src_len": 7, "tgt_len": 3, "embed_dim": 6, "num_heads": 3},
                         ["memory (1, 7, 6)", "out (1, 3, 6)", "(1, 3, 3, 7)"]),
     "backward_graph": (lambda: {"q": r(2, 5), "k": r(3, 5), "v": r(3, 7), "dout": r(2, 7)},
-                       ["Q (2, 5)", "(2, 3)", "dV = Pᵀ dO\n(3, 7)", "dK = dSᵀQ/√D\n(3, 5)"]),
+                       ["Q (2, 5)", "(2, 3)", "dV = Aᵀ dO\n(3, 7)", "dK = λ dZᵀQ\n(3, 5)"]),
     "flash_tiles": (lambda: {"L": 6, "S": 10, "block_q": 3, "block_k": 4, "is_causal": False,
                              "head_dim": 5},
                     ["(6, 10): 6 tiles", "(3, 4)", "Q tile (3, 5)", "K, V tile (4, 5)", "acc (3, 5)"]),

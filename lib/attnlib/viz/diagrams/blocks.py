@@ -119,15 +119,15 @@ def backward_graph(q=None, k=None, v=None, dout=None):
     ax.text(6.85, 0.2, "← backward", color=COLORS["weight"], ha="right")
     nodes = {"Q": (0.75, 3.45, f"Q {shape(q)}", "query"), "K": (0.75, 2.75, f"K {shape(k)}", "key"),
              "V": (0.75, 2.05, f"V {shape(v)}", "value"),
-             "S": (2.75, 3.45, f"S = QKᵀ/√D\n{LS}", "score"),
-             "P": (4.45, 3.45, f"P = softmax(S)\n{LS}", "weight"),
-             "O": (6.15, 3.45, f"O = PV\n{shape(dout)}", "output"),
+             "S": (2.75, 3.45, f"Z = λQKᵀ\n{LS}", "score"),
+             "P": (4.45, 3.45, f"A = softmax(Z)\n{LS}", "weight"),
+             "O": (6.15, 3.45, f"O = AV\n{shape(dout)}", "output"),
              "dO": (6.15, 1.0, f"dO {shape(dout)}", "weight"),
-             "dP": (4.45, 1.0, f"dP = dO Vᵀ\n{LS}", "weight"),
-             "dS": (2.75, 1.0, f"dS = P∘(dP − δ)\n{LS}", "weight"),
-             "dV": (6.15, 2.15, f"dV = Pᵀ dO\n{shape(dv)}", "value"),
-             "dQ": (0.75, 1.35, f"dQ = dS K/√D\n{shape(dq)}", "query"),
-             "dK": (0.75, 0.55, f"dK = dSᵀQ/√D\n{shape(dk)}", "key")}  # fmt: skip
+             "dP": (4.45, 1.0, f"dA = dO Vᵀ\n{LS}", "weight"),
+             "dS": (2.75, 1.0, f"dZ = A∘(dA − δ)\n{LS}", "weight"),
+             "dV": (6.15, 2.15, f"dV = Aᵀ dO\n{shape(dv)}", "value"),
+             "dQ": (0.75, 1.35, f"dQ = λ dZ K\n{shape(dq)}", "query"),
+             "dK": (0.75, 0.55, f"dK = λ dZᵀQ\n{shape(dk)}", "key")}  # fmt: skip
     for x, y, text, role in nodes.values():
         box(ax, x, y, 1.45 if "\n" in text else 1.25, 0.55 if "\n" in text else 0.4, text, role,
             size=SMALL)  # fmt: skip
@@ -137,7 +137,14 @@ def backward_graph(q=None, k=None, v=None, dout=None):
     for a, b in (("dO", "dP"), ("dP", "dS")):
         arrow(ax, (nodes[a][0] - 0.7, nodes[a][1]), (nodes[b][0] + 0.7, nodes[b][1]), role="weight")
     arrow(ax, (6.15, 1.22), (6.15, 1.87), role="weight")  # dO -> dV
-    arrow(ax, (2.05, 1.05), (1.45, 1.3), role="weight")  # dS -> dQ
-    arrow(ax, (2.05, 0.9), (1.45, 0.6), role="weight")  # dS -> dK
-    ax.text(2.75, 0.45, "δ = rowsum(dP∘P)", ha="center", fontsize=SMALL, color=COLORS["weight"])
+    arrow(ax, (2.05, 1.05), (1.45, 1.3), role="weight")  # dZ -> dQ
+    arrow(ax, (2.05, 0.9), (1.45, 0.6), role="weight")  # dZ -> dK
+    ax.text(
+        2.75,
+        0.45,
+        "δ = rowsum(dA∘A), λ = 1/√D",
+        ha="center",
+        fontsize=SMALL,
+        color=COLORS["weight"],
+    )
     return fig
