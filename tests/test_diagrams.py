@@ -188,16 +188,15 @@ def test_online_softmax_stepper_ends_at_scratch_softmax_and_links_in_the_browser
     s, v = r(7) * 2, r(7, 3)
     box = online_softmax_stepper(s, v, block=3)
     np.testing.assert_allclose(box.states[-1]["out"], softmax(s) @ v, rtol=1e-12)
-    (play, slider), stack = box.children[0].children, box.children[1]
+    slider, stack = box.children
     assert isinstance(stack, widgets.Stack) and len(stack.children) == len(box.states) + 1 == 4
     assert all(bytes(view.value).startswith(b"\x89PNG") for view in stack.children)
     assert slider.max == 3
     assert [(link.source, link.target) for link in box.links] == [
-        ((play, "value"), (slider, "value")),
         ((slider, "value"), (stack, "selected_index")),
     ]
     state = widgets.Widget.get_manager_state(drop_defaults=True)["state"]
-    assert state[box.links[1].model_id]["model_name"] == "LinkModel"  # saved with the notebook
+    assert state[box.links[0].model_id]["model_name"] == "LinkModel"  # saved with the notebook
     last = all_text(online_softmax_step(s, v, 3, step=3))
     exact = "[" + ", ".join(f"{x:.3f}" for x in softmax(s) @ v) + "]"
     assert f"softmax(s)·V = {exact}" in last

@@ -89,7 +89,7 @@ def online_softmax_step(scores=None, values=None, block: int = 2, step: int = 0)
 
 
 def online_softmax_stepper(scores=None, values=None, block: int = 2):
-    """A slider (and play button) stepping :class:`attnlib.scratch.OnlineSoftmax` block by block.
+    """A slider stepping :class:`attnlib.scratch.OnlineSoftmax` block by block.
 
     Works in the static book: the frames are drawn ahead (:func:`online_softmax_step`) and the
     slider is ``jslink``-ed to the frame shown.
@@ -104,9 +104,9 @@ def online_softmax_stepper(scores=None, values=None, block: int = 2):
     states = online_softmax_states(s, v, block)
     stack = figure_stack(online_softmax_step(s, v, block, t) for t in range(len(states) + 1))
     slider = widgets.IntSlider(value=0, min=0, max=len(states), description="blocks seen")
-    play = widgets.Play(value=0, min=0, max=len(states), interval=1500, description="play")
-    links = [widgets.jslink((play, "value"), (slider, "value")),
-             widgets.jslink((slider, "value"), (stack, "selected_index"))]  # fmt: skip
-    box = widgets.VBox([widgets.HBox([play, slider]), stack])
+    # A slider only: ipywidgets' Play button draws its icons from a font the static book's widget
+    # manager cannot load.
+    links = [widgets.jslink((slider, "value"), (stack, "selected_index"))]
+    box = widgets.VBox([slider, stack])
     box.states, box.links = states, links
     return box
