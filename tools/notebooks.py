@@ -37,7 +37,9 @@ def setup_source() -> str:
         "    import attnlib\n"
         "except ImportError:\n"
         f'    %pip install -q "attnlib[kernels] @ git+{url}"\n'
-        "    import attnlib"
+        "    import attnlib\n"
+        "# Figures as SVG: sharp at any zoom, on any screen.\n"
+        '%config InlineBackend.figure_formats = ["svg"]'
     )
 
 
