@@ -32,11 +32,12 @@ def repository_url() -> str:
 def setup_source() -> str:
     url = repository_url()
     return (
-        "# Setup: works locally and in Colab. Installs attnlib only when it is missing.\n"
+        "# Setup, locally and in Colab: installs attnlib only when it is missing.\n"
         "try:\n"
         "    import attnlib\n"
         "except ImportError:\n"
-        f'    %pip install -q "attnlib[kernels] @ git+{url}"\n'
+        f'    repository = "git+{url}"\n'
+        '    %pip install -q "attnlib[kernels] @ {repository}"\n'
         "    import attnlib\n"
         "# Figures as SVG: sharp at any zoom, on any screen.\n"
         '%config InlineBackend.figure_formats = ["svg"]'
