@@ -50,7 +50,8 @@ class FeatureTokenizer(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """x (B, F) -> tokens (B, F, E)."""
         _check_rows(x, self.num_features, "FeatureTokenizer")
-        return x[:, :, None] * self.weight + self.bias  # (B, F, 1) * (F, E) + (F, E) -> (B, F, E)
+        t = x[:, :, None] * self.weight  # (B, F, 1) * (F, E) -> (B, F, E)
+        return t + self.bias  # + (F, E): one bias per feature
 
 
 class FTTransformer(nn.Module):
