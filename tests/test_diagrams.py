@@ -98,6 +98,8 @@ CASES = {
                            ["input ids (1, 6)", "mat"]),
     "worked_example_flow": (lambda: {"x": np.ones((5, 4)), "is_causal": True},
                             ["X (5, 4)", "A (5, 5)", "−∞", "[1.0000, 1.0000, 0.0000, 2.0000]"]),
+    "feature_tokenization": (lambda: {"rows": np.zeros((2, 5)), "d_model": 4},
+                             ["row x (5,)", "(6, 4) = (1 + F, E)", "1 + F = 6 tokens"]),
 }  # fmt: skip
 
 
