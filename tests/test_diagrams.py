@@ -98,6 +98,9 @@ CASES = {
                            ["input ids (1, 6)", "mat"]),
     "worked_example_flow": (lambda: {"x": np.ones((5, 4)), "is_causal": True},
                             ["X (5, 4)", "A (5, 5)", "−∞", "[1.0000, 1.0000, 0.0000, 2.0000]"]),
+    "anomaly_pipeline": (lambda: {"x": r(60, 3), "window": 12, "embed_dim": 8, "num_heads": 2},
+                         ["stream (60, 3)", "W = 12", "window (12, 3)", "(1, 2, 12, 12)",
+                          "x̂_t (3,)", "H = 2, E = 8"]),
 }  # fmt: skip
 
 
