@@ -109,3 +109,30 @@ def test_attention_forecaster_shapes_causality_of_the_window_and_errors():
         model(torch.randn(5, 7, 3))
     with pytest.raises(ValueError, match="divisible"):
         AttentionForecaster(3, 6, embed_dim=10, num_heads=4)
+
+
+def test_auc_by_kind_leaves_the_other_kinds_out():
+    from attnlib.anomaly import auc_by_kind
+
+    labels = np.array([0, 0, 0, 1, 2, 2, 0])
+    scores = np.array([0.1, 0.2, 0.3, 0.9, 0.25, 0.05, 0.4])
+    assert auc_by_kind(scores, labels, kinds=(1, 2)) == [1.0, pytest.approx(2 / 8)]
+
+
+def test_a_trained_forecaster_scores_a_spike_highest():
+    from attnlib.data.machines import normal_machine
+    from attnlib.nn.anomaly import fit_forecaster, forecaster_scores
+
+    train = normal_machine(600, seed=0)
+    (train,) = standardize(train, train)
+    torch.manual_seed(0)
+    model = fit_forecaster(AttentionForecaster(4, 8, embed_dim=8, num_heads=2), train, steps=60,
+                           lr=1e-2)  # fmt: skip
+    stream = train[:200].copy()
+    stream[120, 1] += 8.0
+    s = forecaster_scores(model, train, stream)
+    assert s.shape == (200,) and (s[:8] == 0).all()
+    assert s.argmax() == 120
+    assert np.median(s[8:]) < 4 * 2  # near C = 4 on normal steps (the variance is normal data's)
+    with pytest.raises(ValueError, match=r"\(T, 4\)"):
+        fit_forecaster(model, train[:, :3])

@@ -129,6 +129,15 @@ def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def auc_by_kind(scores: np.ndarray, labels: np.ndarray, kinds=(1, 2, 3)) -> list[float]:
+    """ROC AUC of each kind of anomaly against the normal steps (label 0); other kinds left out."""
+    labels = np.asarray(labels)
+    return [
+        roc_auc(scores[(labels == 0) | (labels == k)], labels[(labels == 0) | (labels == k)] == k)
+        for k in kinds
+    ]
+
+
 def f1_at(scores: np.ndarray, positive: np.ndarray, threshold: float) -> tuple[float, float, float]:
     """(precision, recall, F1) of flagging the steps with score > threshold."""
     scores, positive = np.asarray(scores), np.asarray(positive, dtype=bool)

@@ -6,11 +6,15 @@ from the recent past of all channels are suspicious (``attnlib.anomaly.forecast_
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
+from attnlib.anomaly import forecast_scores
+from attnlib.data.machines import past_and_next
 from attnlib.nn.layers import TransformerEncoderLayer
 from attnlib.nn.positional import LearnedPositionalEmbedding
+from attnlib.train import fit
 
 
 class AttentionForecaster(nn.Module):
@@ -91,3 +95,40 @@ class MLPForecaster(nn.Module):
         if x.ndim != 3 or x.shape[1:] != (self.window, self.channels):
             raise ValueError(f"x must be (B, {self.window}, {self.channels}), got {tuple(x.shape)}")
         return x[:, -1] + self.net(x.flatten(1))  # (B, W C) -> (B, C)
+
+
+def fit_forecaster(
+    model: nn.Module, train: np.ndarray, steps: int = 400, lr: float = 3e-3, seed: int = 0
+) -> nn.Module:
+    """Train a (B, W, C) -> (B, C) forecaster on every window of a normal (T, C) stream.
+
+    Mean squared error of the next step, batches of 64 windows, ``attnlib.train.fit`` (AdamW,
+    warm-up and cosine decay); ``model.window`` sets W. Returns the model, in eval mode.
+    """
+    if np.ndim(train) != 2 or np.shape(train)[1] != model.channels:
+        raise ValueError(f"train must be (T, {model.channels}), got shape {np.shape(train)}")
+    past, nxt = (torch.from_numpy(a) for a in past_and_next(np.asarray(train), model.window))
+
+    def get_batch(generator: torch.Generator):
+        i = torch.randint(0, len(past), (64,), generator=generator)
+        return past[i], nxt[i]  # (64, W, C), (64, C)
+
+    def loss_fn(model: nn.Module, batch) -> Tensor:
+        return torch.nn.functional.mse_loss(model(batch[0]), batch[1])
+
+    fit(model, loss_fn, get_batch, steps=steps, lr=lr, seed=seed, progress=False)
+    return model
+
+
+def forecaster_scores(model: nn.Module, train: np.ndarray, stream: np.ndarray) -> np.ndarray:
+    r"""Anomaly scores of a trained forecaster: $s_t = \sum_c (x_{tc} - \hat x_{tc})^2 / v_c$.
+
+    $v_c$ is the forecast error's variance on the normal ``train`` stream (T', C); the scores of
+    ``stream`` (T, C) have shape (T,), the first W steps scoring 0.
+    """
+    W = model.window
+    past, nxt = (torch.from_numpy(a) for a in past_and_next(np.asarray(train), W))
+    variance = ((predict(model, past) - nxt) ** 2).mean(0).numpy()  # (C,)
+    past, nxt = past_and_next(np.asarray(stream), W)
+    predicted = predict(model, torch.from_numpy(past)).numpy()  # (N, C)
+    return np.concatenate([np.zeros(W), forecast_scores(predicted, nxt, variance)])
