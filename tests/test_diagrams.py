@@ -100,6 +100,9 @@ CASES = {
                             ["X (5, 4)", "A (5, 5)", "−∞", "[1.0000, 1.0000, 0.0000, 2.0000]"]),
     "feature_tokenization": (lambda: {"rows": np.zeros((2, 5)), "d_model": 4},
                              ["row x (5,)", "(6, 4) = (1 + F, E)", "1 + F = 6 tokens"]),
+    "anomaly_pipeline": (lambda: {"x": r(60, 3), "window": 12, "embed_dim": 8, "num_heads": 2},
+                         ["stream (60, 3)", "W = 12", "window (12, 3)", "(1, 2, 12, 12)",
+                          "x̂_t (3,)", "H = 2, E = 8"]),
 }  # fmt: skip
 
 

@@ -6,6 +6,7 @@ Every function returns a Matplotlib Figure on a white card (readable in light an
 
 from attnlib.viz.diagrams._show import save, show, to_svg
 from attnlib.viz.diagrams._style import CMAP, COLORS
+from attnlib.viz.diagrams.anomaly import anomaly_pipeline
 from attnlib.viz.diagrams.basics import additive_vs_dot, rnn_bottleneck, soft_lookup
 from attnlib.viz.diagrams.blocks import backward_graph, encoder_decoder, transformer_block
 from attnlib.viz.diagrams.computation import (
@@ -30,7 +31,8 @@ DIAGRAMS = {
               mqa_gqa_sharing, sinusoidal_encodings, rope_pairs, alibi_grid,
               transformer_block, encoder_decoder, backward_graph,
               flash_tiles, online_softmax_trace, vit_patching, time_series_patching,
-              sasrec_histories, masked_pretraining, worked_example_flow, feature_tokenization)
+              sasrec_histories, masked_pretraining, worked_example_flow, feature_tokenization,
+              anomaly_pipeline)
 }  # fmt: skip
 
 #: The chapter (path under chapters/, no suffix) each diagram is drawn for.
@@ -59,6 +61,7 @@ CHAPTERS = {
     "sasrec_histories": "applications/recommendation",
     "masked_pretraining": "applications/pretraining",
     "feature_tokenization": "applications/medicine",
+    "anomaly_pipeline": "applications/anomaly_detection",
 }
 
 __all__ = ["CHAPTERS", "CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
