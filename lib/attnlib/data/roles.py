@@ -74,6 +74,8 @@ def _sentence(rng, test: bool) -> RoleSentence:
     kind = CONSTRUCTIONS[rng.integers(len(CONSTRUCTIONS))]
     verb, participle = VERBS[rng.integers(len(VERBS))]
     a0, a1, a2 = person(), thing(), person()
+    while a2 == a0:  # nobody gives to themselves
+        a2 = person()
     if kind == "active_to":
         core = [(a0, "ARG0"), ([verb], "V"), (a1, "ARG1"), (["to", *a2], "ARG2")]
     elif kind == "active_double":
@@ -88,8 +90,11 @@ def _sentence(rng, test: bool) -> RoleSentence:
     main = True
     if kind.startswith("active") and rng.random() < 0.3:  # a relative clause on the agent
         other = [v for v in VERBS if v[0] != verb][rng.integers(len(VERBS) - 1)][0]
+        receiver = person()
+        while receiver == a0:
+            receiver = person()
         clause = [([","], None, None), (["who"], None, None), ([other], None, "V"),
-                  (thing(), None, "ARG1"), (["to", *person()], None, "ARG2"),
+                  (thing(), None, "ARG1"), (["to", *receiver], None, "ARG2"),
                   ([","], None, None)]  # fmt: skip
         chunks = [(a0, "ARG0", "ARG0"), *clause, *chunks[1:]]
         main = rng.random() < 0.5
