@@ -96,6 +96,9 @@ CASES = {
                          ["user 2: items (7,), 5 real", "may attend (7, 7)", "→ 20"]),
     "masked_pretraining": (lambda: {"words": ["the", "cat", "sat", "on", "a", "mat"], "prob": 0.5},
                            ["input ids (1, 6)", "mat"]),
+    "role_tagging": (lambda: {"tokens": ["Ann", "sold", "it", "today"], "predicate": 1,
+                              "tags": ["B-ARG0", "O", "B-ARG1", "B-ARGM-TMP"]},
+                     ["words (4,)", "tags (4,)", "ARGM-TMP"]),
     "worked_example_flow": (lambda: {"x": np.ones((5, 4)), "is_causal": True},
                             ["X (5, 4)", "A (5, 5)", "−∞", "[1.0000, 1.0000, 0.0000, 2.0000]"]),
 }  # fmt: skip
