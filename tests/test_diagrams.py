@@ -96,6 +96,9 @@ CASES = {
                          ["user 2: items (7,), 5 real", "may attend (7, 7)", "→ 20"]),
     "masked_pretraining": (lambda: {"words": ["the", "cat", "sat", "on", "a", "mat"], "prob": 0.5},
                            ["input ids (1, 6)", "mat"]),
+    "pointer_span": (lambda: {"passage": "the a b . the c d e .".split(), "question": ["x", "y", "?"],
+                              "p_start": softmax(r(9)), "p_end": softmax(r(9)), "gold": (6, 7)},
+                     ["question (3,): x y ?", "passage (9,)", "P_start (9,)", "P_end (9,)", "6 d"]),
     "worked_example_flow": (lambda: {"x": np.ones((5, 4)), "is_causal": True},
                             ["X (5, 4)", "A (5, 5)", "−∞", "[1.0000, 1.0000, 0.0000, 2.0000]"]),
 }  # fmt: skip
