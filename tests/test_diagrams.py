@@ -98,6 +98,8 @@ CASES = {
                            ["input ids (1, 6)", "mat"]),
     "worked_example_flow": (lambda: {"x": np.ones((5, 4)), "is_causal": True},
                             ["X (5, 4)", "A (5, 5)", "−∞", "[1.0000, 1.0000, 0.0000, 2.0000]"]),
+    "traffic_tokens": (lambda: {"window": r(4, 9), "roads": [(0, 1, 2), (1, 2, 3), (3, 2, 1)]},
+                       ["x[b] (4, 9)", "N·S = 36 tokens", "4 sensors, 3 roads"]),
 }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from attnlib.viz.diagrams.heads import kv_cache_growth, mqa_gqa_sharing, multihe
 from attnlib.viz.diagrams.masks import mask_grids
 from attnlib.viz.diagrams.patches import time_series_patching, vit_patching
 from attnlib.viz.diagrams.positions import alibi_grid, rope_pairs, sinusoidal_encodings
+from attnlib.viz.diagrams.roads import traffic_tokens
 from attnlib.viz.diagrams.sequences import masked_pretraining, sasrec_histories
 from attnlib.viz.diagrams.worked import worked_example_flow
 
@@ -29,7 +30,7 @@ DIAGRAMS = {
               mqa_gqa_sharing, sinusoidal_encodings, rope_pairs, alibi_grid,
               transformer_block, encoder_decoder, backward_graph,
               flash_tiles, online_softmax_trace, vit_patching, time_series_patching,
-              sasrec_histories, masked_pretraining, worked_example_flow)
+              sasrec_histories, masked_pretraining, worked_example_flow, traffic_tokens)
 }  # fmt: skip
 
 #: The chapter (path under chapters/, no suffix) each diagram is drawn for.
@@ -57,6 +58,7 @@ CHAPTERS = {
     "time_series_patching": "applications/time_series",
     "sasrec_histories": "applications/recommendation",
     "masked_pretraining": "applications/pretraining",
+    "traffic_tokens": "applications/traffic",
 }
 
 __all__ = ["CHAPTERS", "CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
