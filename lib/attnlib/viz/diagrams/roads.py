@@ -49,7 +49,7 @@ def traffic_tokens(window=None, roads=None):
     N, S = window.shape
     upstream, delay = graph(roads, N)
     pos = _layout(upstream)
-    fig, (top, bottom) = figure(2, 1, height=6.4, height_ratios=[1, 1.2])
+    fig, (top, bottom) = figure(2, 1, height=5.8, height_ratios=[1, 1.2])
     for i, j, d in roads:
         top.annotate("", xy=pos[j], xytext=pos[i],
                      arrowprops={"arrowstyle": "-|>", "color": COLORS["key"], "lw": 1.5,
