@@ -109,6 +109,8 @@ CASES = {
     "anomaly_pipeline": (lambda: {"x": r(60, 3), "window": 12, "embed_dim": 8, "num_heads": 2},
                          ["stream (60, 3)", "W = 12", "window (12, 3)", "(1, 2, 12, 12)",
                           "x̂_t (3,)", "H = 2, E = 8"]),
+    "traffic_tokens": (lambda: {"window": r(4, 9), "roads": [(0, 1, 2), (1, 2, 3), (3, 2, 1)]},
+                       ["x[b] (4, 9)", "N·S = 36 tokens", "4 sensors, 3 roads"]),
 }  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from attnlib.viz.diagrams.heads import kv_cache_growth, mqa_gqa_sharing, multihe
 from attnlib.viz.diagrams.masks import mask_grids
 from attnlib.viz.diagrams.patches import time_series_patching, vit_patching
 from attnlib.viz.diagrams.positions import alibi_grid, rope_pairs, sinusoidal_encodings
+from attnlib.viz.diagrams.roads import traffic_tokens
 from attnlib.viz.diagrams.roles import role_tagging
 from attnlib.viz.diagrams.sequences import masked_pretraining, sasrec_histories
 from attnlib.viz.diagrams.span_pointer import pointer_span
@@ -34,7 +35,8 @@ DIAGRAMS = {
               transformer_block, encoder_decoder, backward_graph,
               flash_tiles, online_softmax_trace, vit_patching, time_series_patching,
               sasrec_histories, masked_pretraining, worked_example_flow, feature_tokenization,
-              anomaly_pipeline, role_tagging, pointer_span)
+              anomaly_pipeline, role_tagging, pointer_span,
+              traffic_tokens)
 }  # fmt: skip
 
 #: The chapter (path under chapters/, no suffix) each diagram is drawn for.
@@ -66,6 +68,7 @@ CHAPTERS = {
     "anomaly_pipeline": "applications/anomaly_detection",
     "role_tagging": "applications/role_labelling",
     "pointer_span": "applications/reading",
+    "traffic_tokens": "applications/traffic",
 }
 
 __all__ = ["CHAPTERS", "CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
