@@ -7,6 +7,7 @@ Every function returns a Matplotlib Figure on a white card (readable in light an
 from attnlib.viz.diagrams._show import save, show, to_svg
 from attnlib.viz.diagrams._style import CMAP, COLORS
 from attnlib.viz.diagrams.basics import additive_vs_dot, rnn_bottleneck, soft_lookup
+from attnlib.viz.diagrams.beams import beam_tree
 from attnlib.viz.diagrams.blocks import backward_graph, encoder_decoder, transformer_block
 from attnlib.viz.diagrams.computation import (
     attention_pipeline,
@@ -29,7 +30,7 @@ DIAGRAMS = {
               mqa_gqa_sharing, sinusoidal_encodings, rope_pairs, alibi_grid,
               transformer_block, encoder_decoder, backward_graph,
               flash_tiles, online_softmax_trace, vit_patching, time_series_patching,
-              sasrec_histories, masked_pretraining, worked_example_flow)
+              sasrec_histories, masked_pretraining, worked_example_flow, beam_tree)
 }  # fmt: skip
 
 #: The chapter (path under chapters/, no suffix) each diagram is drawn for.
@@ -57,6 +58,7 @@ CHAPTERS = {
     "time_series_patching": "applications/time_series",
     "sasrec_histories": "applications/recommendation",
     "masked_pretraining": "applications/pretraining",
+    "beam_tree": "modern/speculative_decoding",
 }
 
 __all__ = ["CHAPTERS", "CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
