@@ -23,12 +23,13 @@ def _default_result():
 
 
 @diagram
-def beam_tree(result=None, labels=None):
+def beam_tree(result=None, labels=None, prompt_label: str = "prompt"):
     """The beams of a :func:`attnlib.modern.beam_search.beam_search` run, one column per step.
 
     Args:
         result: a ``BeamResult`` (default: a width-3 run of a fixed random model).
         labels: token id -> the text shown (a list or a string); default the ids.
+        prompt_label: the text of the root box.
 
     Returns:
         Figure: per step the kept candidates (token and summed log-probability) with an edge to
@@ -49,7 +50,7 @@ def beam_tree(result=None, labels=None):
         r = next(r for r, k in enumerate(step) if k[0] == cur and k[1] == best[t])
         path.add((t, r))
         cur = live.index(r) if r in live else -1
-    row_h, height = 0.62, 1.25 + W * 0.62
+    row_h, height = 0.62, 0.75 + W * 0.62
     dx = min(1.05, 5.9 / n)
     fig, ax = canvas(height=height)
     top = height - 0.95
@@ -57,7 +58,7 @@ def beam_tree(result=None, labels=None):
             fontsize=SMALL)  # fmt: skip
     ax.text(0.15, height - 0.56, f"best (crimson): score {result.best.score:.2f}; "
             "brown: ended (eos)", fontsize=SMALL, color=COLORS["weight"])  # fmt: skip
-    box(ax, 0.5, top, 0.6, 0.44, "prompt", role="output", size=SMALL)
+    box(ax, 0.5, top, 0.66, 0.44, prompt_label, role="output", size=SMALL)
     prev = [(0.5, top)]  # centres of the live beams of the previous step, in beam order
     for t, step in enumerate(steps):
         x, centres = 1.35 + t * dx, []
