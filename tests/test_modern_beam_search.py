@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 import torch
-from attnlib.modern.beam_search import beam_search, sequence_log_prob
+from attnlib.modern.beam_search import beam_search, distinct_ngrams, sequence_log_prob
 from attnlib.nn import CausalLM
 
 V, N = 3, 4  # a tiny vocabulary and length: V ** N = 81 continuations
@@ -110,3 +110,10 @@ def test_bad_input_gets_a_clear_error(model, kwargs, match):
     args = {"prompt": PROMPT, "max_new_tokens": 3, "beam_width": 2, **kwargs}
     with pytest.raises(ValueError, match=match):
         beam_search(model, **args)
+
+
+def test_distinct_ngrams_measures_repetition():
+    assert distinct_ngrams([1, 2, 3, 4, 5, 6], 4) == 1.0
+    assert distinct_ngrams([1, 2] * 5, 4) == 2 / 7  # (1,2,1,2) and (2,1,2,1) only
+    with pytest.raises(ValueError, match="at least n tokens"):
+        distinct_ngrams([1, 2], 4)

@@ -131,3 +131,16 @@ def sequence_log_prob(model, prompt: Tensor, tokens: list[int]) -> float:
     seq = torch.cat([prompt, torch.tensor([tokens], dtype=prompt.dtype)], dim=1)  # (1, T + n)
     logp = model(seq[:, :-1]).double().log_softmax(-1)[0, T - 1 :]  # (n, V)
     return logp.gather(1, seq[0, T:, None]).sum().item()
+
+
+def distinct_ngrams(tokens: list[int], n: int = 4) -> float:
+    """Distinct n-grams / all n-grams of a sequence: 1 when no n-gram repeats (a repetition measure).
+
+    Args:
+        tokens: the sequence, at least ``n`` tokens.
+        n: the n-gram length.
+    """
+    if n < 1 or len(tokens) < n:
+        raise ValueError(f"need n >= 1 and at least n tokens, got n={n} and {len(tokens)} tokens")
+    grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    return len(set(grams)) / len(grams)
