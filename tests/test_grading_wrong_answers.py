@@ -475,6 +475,30 @@ def merge_partials(outs, lses):
 """,
         "overflows",
     ),
+    (
+        "alibi_bias",
+        "slopes from h = 0",
+        """
+import numpy as np
+def alibi_bias(num_heads, L):
+    m = 2.0 ** (-8.0 * np.arange(num_heads) / num_heads)
+    i, j = np.arange(L)[:, None], np.arange(L)[None, :]
+    return np.where(j <= i, -m[:, None, None] * (i - j), -np.inf)
+""",
+        "first head's slope",
+    ),
+    (
+        "alibi_bias",
+        "not causal",
+        """
+import numpy as np
+def alibi_bias(num_heads, L):
+    m = 2.0 ** (-8.0 * np.arange(1, num_heads + 1) / num_heads)
+    i, j = np.arange(L)[:, None], np.arange(L)[None, :]
+    return -m[:, None, None] * np.abs(i - j)
+""",
+        "causal",
+    ),
 ]
 
 

@@ -264,3 +264,61 @@ register(
         },
     )
 )
+
+# --- 17: the ALiBi bias of a decoder ---------------------------------------------------------
+
+
+def _alibi(num_heads, L):
+    """Oracle: attnlib's ALiBi bias -m_h |i - j|, with -inf above the diagonal (causal)."""
+    from attnlib.nn import alibi_bias
+
+    bias = alibi_bias(num_heads, L).double()  # (H, L, L)
+    causal = torch.ones(L, L, dtype=torch.bool).tril()
+    return bias.masked_fill(~causal, float("-inf"))
+
+
+def _alibi_wrong(num_heads, L, kind):
+    h = np.arange(1, num_heads + 1)[:, None, None]
+    m = 2.0 ** (-8.0 * (h - 1 if kind == "from_zero" else h) / num_heads)  # (H, 1, 1)
+    i, j = np.arange(L)[:, None], np.arange(L)[None, :]
+    if kind == "no_causal":
+        return -m * np.abs(i - j)
+    dist = (j - i) if kind == "sign" else (i - j)
+    return np.where(j <= i, -m * dist, -np.inf)
+
+
+def _fresh_alibi(g: np.random.Generator) -> list[Test]:
+    return [Test("", 0, (int(H), int(g.integers(3, 9)))) for H in (2, 4, 8)]
+
+
+register(
+    Exercise(
+        name="alibi_bias",
+        title="The ALiBi bias of a decoder",
+        functions=("alibi_bias",),
+        oracles={"alibi_bias": _alibi},
+        fresh=_fresh_alibi,
+        tests=[
+            Test("2 heads, L = 4", 2, (2, 4)),
+            Test("4 heads, L = 6", 2, (4, 6)),
+            Test("8 heads, L = 5", 1, (8, 5), hidden=True),
+        ],
+        mistakes={
+            "alibi_bias": [
+                Mistake(
+                    "The slopes are 2^(-8h/H) for h = 1 .. H: the first head's slope is "
+                    "2^(-8/H), not 1.",
+                    lambda H, L: _alibi_wrong(H, L, "from_zero"),
+                ),
+                Mistake(
+                    "Wrong sign: a key further back gets a LOWER score, -m (i - j) <= 0.",
+                    lambda H, L: _alibi_wrong(H, L, "sign"),
+                ),
+                Mistake(
+                    "A decoder is causal: keys after the query (j > i) get -inf, not a penalty.",
+                    lambda H, L: _alibi_wrong(H, L, "no_causal"),
+                ),
+            ]
+        },
+    )
+)
