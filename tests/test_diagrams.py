@@ -50,6 +50,15 @@ def r(*shape):
     return rng.standard_normal(shape)
 
 
+def beam_result():
+    """A width-2, 4-step beam search on a fixed bigram model over 5 tokens."""
+    import torch
+    from attnlib.modern.beam_search import beam_search
+
+    table = torch.randn(5, 5, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    return beam_search(lambda idx: table[idx], torch.tensor([[0]]), 4, beam_width=2)
+
+
 #: name -> (keyword arguments, shapes that must appear in the figure's text)
 CASES = {
     "soft_lookup": (lambda: {"query": r(6), "keys": r(7, 6), "values": r(7, 3)},
@@ -111,6 +120,8 @@ CASES = {
                           "x̂_t (3,)", "H = 2, E = 8"]),
     "traffic_tokens": (lambda: {"window": r(4, 9), "roads": [(0, 1, 2), (1, 2, 3), (3, 2, 1)]},
                        ["x[b] (4, 9)", "N·S = 36 tokens", "4 sensors, 3 roads"]),
+    "beam_tree": (lambda: {"result": beam_result(), "labels": "vwxyz"},
+                  ["beam width W = 2: 4 steps"]),
 }  # fmt: skip
 
 

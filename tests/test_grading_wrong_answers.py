@@ -407,6 +407,98 @@ def masked_attention_fixed(q, k, v, mask):
 """,
         "still read as '1 = blocked'",
     ),
+    (
+        "sink_window_mask",
+        "window off by one",
+        """
+import numpy as np
+def sink_window_mask(L, window, sinks):
+    i, j = np.arange(L)[:, None], np.arange(L)[None, :]
+    return (j <= i) & ((i - j <= window) | (j < sinks))
+""",
+        "Off by one",
+    ),
+    (
+        "sink_window_mask",
+        "sinks not causal",
+        """
+import numpy as np
+def sink_window_mask(L, window, sinks):
+    i, j = np.arange(L)[:, None], np.arange(L)[None, :]
+    return ((j <= i) & (i - j < window)) | (j < sinks)
+""",
+        "sinks are still causal",
+    ),
+    (
+        "speculative_acceptance",
+        "same-token probability",
+        """
+import numpy as np
+def acceptance_rate(p, q):
+    return (p * q).sum(-1)
+def residual(p, q):
+    r = np.maximum(0.0, p - q)
+    return r / r.sum(-1, keepdims=True)
+""",
+        "SAME token",
+    ),
+    (
+        "speculative_acceptance",
+        "residual not clipped",
+        """
+import numpy as np
+def acceptance_rate(p, q):
+    return np.minimum(p, q).sum(-1)
+def residual(p, q):
+    return (p - q) / (p - q).sum(-1, keepdims=True)
+""",
+        "Clip at 0",
+    ),
+    (
+        "split_k_merge",
+        "mean of the chunks",
+        """
+import numpy as np
+def merge_partials(outs, lses):
+    return outs.mean(0), lses.max(0)
+""",
+        "plain mean",
+    ),
+    (
+        "split_k_merge",
+        "overflowing exp",
+        """
+import numpy as np
+def merge_partials(outs, lses):
+    w = np.exp(lses)
+    return (w[..., None] * outs).sum(0) / w.sum(0)[..., None], np.log(w.sum(0))
+""",
+        "overflows",
+    ),
+    (
+        "alibi_bias",
+        "slopes from h = 0",
+        """
+import numpy as np
+def alibi_bias(num_heads, L):
+    m = 2.0 ** (-8.0 * np.arange(num_heads) / num_heads)
+    i, j = np.arange(L)[:, None], np.arange(L)[None, :]
+    return np.where(j <= i, -m[:, None, None] * (i - j), -np.inf)
+""",
+        "first head's slope",
+    ),
+    (
+        "alibi_bias",
+        "not causal",
+        """
+import numpy as np
+def alibi_bias(num_heads, L):
+    m = 2.0 ** (-8.0 * np.arange(1, num_heads + 1) / num_heads)
+    i, j = np.arange(L)[:, None], np.arange(L)[None, :]
+    return -m[:, None, None] * np.abs(i - j)
+""",
+        "causal",
+    ),
 ]
 
 

@@ -13,6 +13,7 @@ from attnlib.grading.catalog import (  # noqa: F401  (each module registers its 
     decoding,
     layers,
     masked,
+    modern,
     positions,
 )
 from attnlib.grading.spec import REGISTRY
@@ -20,7 +21,7 @@ from attnlib.grading.spec import REGISTRY
 ORDER = [
     "softmax", "sdpa", "masks", "masked_attention", "heads", "sinusoidal", "rope",
     "layer_norm", "attention_backward", "online_softmax", "kv_cache", "fix_elementwise",
-    "fix_mask_scale",
+    "fix_mask_scale", "sink_window_mask", "speculative_acceptance", "split_k_merge", "alibi_bias",
 ]  # fmt: skip
 
 __all__ = ["ORDER", "REGISTRY"]

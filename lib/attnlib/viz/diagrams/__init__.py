@@ -8,6 +8,7 @@ from attnlib.viz.diagrams._show import save, show, to_svg
 from attnlib.viz.diagrams._style import CMAP, COLORS
 from attnlib.viz.diagrams.anomaly import anomaly_pipeline
 from attnlib.viz.diagrams.basics import additive_vs_dot, rnn_bottleneck, soft_lookup
+from attnlib.viz.diagrams.beams import beam_tree
 from attnlib.viz.diagrams.blocks import backward_graph, encoder_decoder, transformer_block
 from attnlib.viz.diagrams.computation import (
     attention_pipeline,
@@ -36,7 +37,7 @@ DIAGRAMS = {
               flash_tiles, online_softmax_trace, vit_patching, time_series_patching,
               sasrec_histories, masked_pretraining, worked_example_flow, feature_tokenization,
               anomaly_pipeline, role_tagging, pointer_span,
-              traffic_tokens)
+              traffic_tokens, beam_tree)
 }  # fmt: skip
 
 #: The chapter (path under chapters/, no suffix) each diagram is drawn for.
@@ -69,6 +70,7 @@ CHAPTERS = {
     "role_tagging": "applications/role_labelling",
     "pointer_span": "applications/reading",
     "traffic_tokens": "applications/traffic",
+    "beam_tree": "modern/speculative_decoding",
 }
 
 __all__ = ["CHAPTERS", "CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
