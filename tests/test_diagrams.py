@@ -98,6 +98,9 @@ CASES = {
                            ["input ids (1, 6)", "mat"]),
     "worked_example_flow": (lambda: {"x": np.ones((5, 4)), "is_causal": True},
                             ["X (5, 4)", "A (5, 5)", "−∞", "[1.0000, 1.0000, 0.0000, 2.0000]"]),
+    "topic_pipeline": (lambda: {"words": ["a", "b", "c"], "ids": [7, 8, 9], "topics": ("p", "q", "r", "s"),
+                                "d_model": 10, "num_layers": 3, "batch": 2},
+                       ["(B, L) = (2, 3)", "(2, 4, 10)", "× 3 layers", "(2, 10)", "(2, 4)", "C = 4"]),
 }  # fmt: skip
 
 
