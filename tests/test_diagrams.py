@@ -122,6 +122,9 @@ CASES = {
                        ["x[b] (4, 9)", "N·S = 36 tokens", "4 sensors, 3 roads"]),
     "beam_tree": (lambda: {"result": beam_result(), "labels": "vwxyz"},
                   ["beam width W = 2: 4 steps"]),
+    "topic_pipeline": (lambda: {"words": ["a", "b", "c"], "ids": [7, 8, 9], "topics": ("p", "q", "r", "s"),
+                                "d_model": 10, "num_layers": 3, "batch": 2},
+                       ["(B, L) = (2, 3)", "(2, 4, 10)", "× 3 layers", "(2, 10)", "(2, 4)", "C = 4"]),
 }  # fmt: skip
 
 

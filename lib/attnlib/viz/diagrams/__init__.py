@@ -15,6 +15,7 @@ from attnlib.viz.diagrams.computation import (
     qkv_projections,
     softmax_saturation,
 )
+from attnlib.viz.diagrams.documents import topic_pipeline
 from attnlib.viz.diagrams.feature_tokens import feature_tokenization
 from attnlib.viz.diagrams.flash import flash_tiles, online_softmax_states, online_softmax_trace
 from attnlib.viz.diagrams.heads import kv_cache_growth, mqa_gqa_sharing, multihead_split_merge
@@ -37,7 +38,8 @@ DIAGRAMS = {
               flash_tiles, online_softmax_trace, vit_patching, time_series_patching,
               sasrec_histories, masked_pretraining, worked_example_flow, feature_tokenization,
               anomaly_pipeline, role_tagging, pointer_span,
-              traffic_tokens, beam_tree)
+              traffic_tokens, beam_tree,
+              topic_pipeline)
 }  # fmt: skip
 
 #: The chapter (path under chapters/, no suffix) each diagram is drawn for.
@@ -71,6 +73,7 @@ CHAPTERS = {
     "pointer_span": "applications/reading",
     "traffic_tokens": "applications/traffic",
     "beam_tree": "modern/speculative_decoding",
+    "topic_pipeline": "applications/topic_classification",
 }
 
 __all__ = ["CHAPTERS", "CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
