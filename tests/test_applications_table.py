@@ -52,7 +52,7 @@ def cells(row: str) -> list[str]:
 
 
 def test_the_table_has_one_row_per_application():
-    assert len(table_rows()) == 7
+    assert len(table_rows()) == 8
 
 
 def test_the_table_has_the_columns_of_a_fair_comparison():

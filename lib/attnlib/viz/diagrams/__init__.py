@@ -13,6 +13,7 @@ from attnlib.viz.diagrams.computation import (
     qkv_projections,
     softmax_saturation,
 )
+from attnlib.viz.diagrams.conv_attention import cnn_attention_blocks
 from attnlib.viz.diagrams.flash import flash_tiles, online_softmax_states, online_softmax_trace
 from attnlib.viz.diagrams.heads import kv_cache_growth, mqa_gqa_sharing, multihead_split_merge
 from attnlib.viz.diagrams.masks import mask_grids
@@ -29,7 +30,7 @@ DIAGRAMS = {
               mqa_gqa_sharing, sinusoidal_encodings, rope_pairs, alibi_grid,
               transformer_block, encoder_decoder, backward_graph,
               flash_tiles, online_softmax_trace, vit_patching, time_series_patching,
-              sasrec_histories, masked_pretraining, worked_example_flow)
+              sasrec_histories, masked_pretraining, worked_example_flow, cnn_attention_blocks)
 }  # fmt: skip
 
 #: The chapter (path under chapters/, no suffix) each diagram is drawn for.
@@ -54,6 +55,7 @@ CHAPTERS = {
     "mqa_gqa_sharing": "code/inference_kv_cache",
     "encoder_decoder": "applications/translation",
     "vit_patching": "applications/vision",
+    "cnn_attention_blocks": "applications/cnn_attention",
     "time_series_patching": "applications/time_series",
     "sasrec_histories": "applications/recommendation",
     "masked_pretraining": "applications/pretraining",
