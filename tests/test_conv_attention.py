@@ -143,3 +143,23 @@ def test_residual_cnn_adds_the_block_input_back():
     # pooled features: mean(X + sX) = (1 + s) mean(X), and mean(sX) = s mean(X)
     s = w["se"]
     torch.testing.assert_close(captured["skip"] * s, captured["plain"] * (1 + s))
+
+
+def test_non_local_block_is_softmax_attention_over_positions():
+    from attnlib.nn.conv_attention import NonLocalBlock
+
+    torch.manual_seed(0)
+    block = NonLocalBlock(8).double()
+    x = feature_map()  # (3, 8, 5, 6)
+    y, a = block(x, return_weights=True)
+    assert y.shape == x.shape and a.shape == (3, 30, 30)
+    torch.testing.assert_close(a.sum(-1), torch.ones(3, 30, dtype=torch.float64))
+    # reference: torch's scaled_dot_product_attention on the flattened 1x1 projections
+    q, k, v = (f(x).flatten(2).transpose(1, 2) for f in (block.theta, block.phi, block.g))
+    z = torch.nn.functional.scaled_dot_product_attention(q, k, v)  # (B, N, C')
+    expected = x + block.out(z.transpose(1, 2).reshape(3, 4, 5, 6))
+    torch.testing.assert_close(y, expected)
+    # permuting positions permutes the output the same way (no positional information)
+    perm = torch.randperm(30, generator=torch.Generator().manual_seed(2))
+    shuffled = x.flatten(2)[:, :, perm].reshape(x.shape)
+    torch.testing.assert_close(block(shuffled), y.flatten(2)[:, :, perm].reshape(x.shape))

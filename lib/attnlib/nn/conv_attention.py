@@ -7,6 +7,8 @@ the network decides, per image, which channels or which positions to turn up.
 - :class:`SqueezeExcitation` (Hu et al., 2018): one weight per channel, (B, C).
 - :class:`SpatialAttention` (the spatial branch of CBAM, Woo et al., 2018): one weight per
   position, (B, 1, H, W).
+- :class:`NonLocalBlock` (Wang et al., 2018): softmax self-attention between all H·W positions,
+  (B, HW, HW).
 - :class:`AttentionCNN`: a small CNN with either, both or neither, for the application chapter.
 
 Shapes: B batch, C channels, H height, W width (of the feature map at that point).
@@ -84,6 +86,43 @@ class SpatialAttention(nn.Module):
         m = torch.sigmoid(self.conv(pooled))  # (B, 1, H, W), in (0, 1)
         y = x * m  # (B, C, H, W) * (B, 1, H, W)
         return (y, m) if return_weights else y
+
+
+class NonLocalBlock(nn.Module):
+    r"""Self-attention over the positions of a feature map (a non-local block, Wang et al., 2018).
+
+    The $N = HW$ positions are tokens of $C$ features. With 1x1 convolutions
+    $Q = \theta(X)$, $K = \phi(X)$, $V = g(X)$ of $C' = C / 2$ channels, flattened to (B, N, C'):
+    $A = \mathrm{softmax}(Q K^\top / \sqrt{C'})$, (B, N, N), each row summing to 1, and
+    $Y = X + W_z (A V)$, reshaped back to (B, C, H, W). The scale $1/\sqrt{C'}$ is this book's
+    scaled dot product (the paper's "embedded Gaussian" omits it).
+
+    Args:
+        channels: C.
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        if channels < 2:
+            raise ValueError(f"channels must be >= 2, got {channels}")
+        self.channels, inner = channels, channels // 2
+        self.theta = nn.Conv2d(channels, inner, 1)
+        self.phi = nn.Conv2d(channels, inner, 1)
+        self.g = nn.Conv2d(channels, inner, 1)
+        self.out = nn.Conv2d(inner, channels, 1)
+
+    def forward(self, x: torch.Tensor, return_weights: bool = False):
+        """Y (B, C, H, W); with ``return_weights`` also A (B, HW, HW)."""
+        _check_feature_map(x, self.channels, "NonLocalBlock")
+        B, C, H, W = x.shape
+        q = self.theta(x).flatten(2).transpose(1, 2)  # (B, C', H, W) -> (B, N, C')
+        k = self.phi(x).flatten(2).transpose(1, 2)  # (B, N, C')
+        v = self.g(x).flatten(2).transpose(1, 2)  # (B, N, C')
+        scores = q @ k.transpose(1, 2) / q.shape[-1] ** 0.5  # (B, N, C') @ (B, C', N) -> (B, N, N)
+        a = scores.softmax(dim=-1)  # (B, N, N): each query position's weights over key positions
+        z = (a @ v).transpose(1, 2).reshape(B, -1, H, W)  # (B, N, N) @ (B, N, C') -> (B, C', H, W)
+        y = x + self.out(z)  # (B, C, H, W)
+        return (y, a) if return_weights else y
 
 
 class AttentionCNN(nn.Module):
