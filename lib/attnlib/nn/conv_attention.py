@@ -56,7 +56,8 @@ class SqueezeExcitation(nn.Module):
         """Y (B, C, H, W); with ``return_weights`` also s (B, C)."""
         _check_feature_map(x, self.channels, "SqueezeExcitation")
         z = x.mean(dim=(2, 3))  # (B, C, H, W) -> (B, C): squeeze
-        s = torch.sigmoid(self.fc2(torch.relu(self.fc1(z))))  # (B, C): excite, in (0, 1)
+        hidden = torch.relu(self.fc1(z))  # (B, C/r)
+        s = torch.sigmoid(self.fc2(hidden))  # (B, C): excite, in (0, 1)
         y = x * s[:, :, None, None]  # (B, C, H, W) * (B, C, 1, 1)
         return (y, s) if return_weights else y
 
