@@ -15,6 +15,7 @@ from attnlib.viz.diagrams.computation import (
     qkv_projections,
     softmax_saturation,
 )
+from attnlib.viz.diagrams.conv_attention import cnn_attention_blocks
 from attnlib.viz.diagrams.documents import topic_pipeline
 from attnlib.viz.diagrams.feature_tokens import feature_tokenization
 from attnlib.viz.diagrams.flash import flash_tiles, online_softmax_states, online_softmax_trace
@@ -39,7 +40,7 @@ DIAGRAMS = {
               sasrec_histories, masked_pretraining, worked_example_flow, feature_tokenization,
               anomaly_pipeline, role_tagging, pointer_span,
               traffic_tokens, beam_tree,
-              topic_pipeline)
+              topic_pipeline, cnn_attention_blocks)
 }  # fmt: skip
 
 #: The chapter (path under chapters/, no suffix) each diagram is drawn for.
@@ -64,6 +65,7 @@ CHAPTERS = {
     "mqa_gqa_sharing": "code/inference_kv_cache",
     "encoder_decoder": "applications/translation",
     "vit_patching": "applications/vision",
+    "cnn_attention_blocks": "applications/cnn_attention",
     "time_series_patching": "applications/time_series",
     "sasrec_histories": "applications/recommendation",
     "masked_pretraining": "applications/pretraining",
