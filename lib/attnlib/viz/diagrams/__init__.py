@@ -23,6 +23,7 @@ from attnlib.viz.diagrams.positions import alibi_grid, rope_pairs, sinusoidal_en
 from attnlib.viz.diagrams.roles import role_tagging
 from attnlib.viz.diagrams.sequences import masked_pretraining, sasrec_histories
 from attnlib.viz.diagrams.span_pointer import pointer_span
+from attnlib.viz.diagrams.summary_pipeline import summary_pipeline
 from attnlib.viz.diagrams.worked import worked_example_flow
 
 #: Every diagram function, by name (the tests draw each one).
@@ -34,7 +35,7 @@ DIAGRAMS = {
               transformer_block, encoder_decoder, backward_graph,
               flash_tiles, online_softmax_trace, vit_patching, time_series_patching,
               sasrec_histories, masked_pretraining, worked_example_flow, feature_tokenization,
-              anomaly_pipeline, role_tagging, pointer_span)
+              anomaly_pipeline, role_tagging, pointer_span, summary_pipeline)
 }  # fmt: skip
 
 #: The chapter (path under chapters/, no suffix) each diagram is drawn for.
@@ -66,6 +67,7 @@ CHAPTERS = {
     "anomaly_pipeline": "applications/anomaly_detection",
     "role_tagging": "applications/role_labelling",
     "pointer_span": "applications/reading",
+    "summary_pipeline": "applications/summarization",
 }
 
 __all__ = ["CHAPTERS", "CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
