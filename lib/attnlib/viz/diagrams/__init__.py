@@ -27,6 +27,7 @@ from attnlib.viz.diagrams.roads import traffic_tokens
 from attnlib.viz.diagrams.roles import role_tagging
 from attnlib.viz.diagrams.sequences import masked_pretraining, sasrec_histories
 from attnlib.viz.diagrams.span_pointer import pointer_span
+from attnlib.viz.diagrams.summary_pipeline import summary_pipeline
 from attnlib.viz.diagrams.worked import worked_example_flow
 
 #: Every diagram function, by name (the tests draw each one).
@@ -40,7 +41,8 @@ DIAGRAMS = {
               sasrec_histories, masked_pretraining, worked_example_flow, feature_tokenization,
               anomaly_pipeline, role_tagging, pointer_span,
               traffic_tokens, beam_tree,
-              topic_pipeline, cnn_attention_blocks)
+              topic_pipeline, cnn_attention_blocks,
+              summary_pipeline)
 }  # fmt: skip
 
 #: The chapter (path under chapters/, no suffix) each diagram is drawn for.
@@ -76,6 +78,7 @@ CHAPTERS = {
     "traffic_tokens": "applications/traffic",
     "beam_tree": "modern/speculative_decoding",
     "topic_pipeline": "applications/topic_classification",
+    "summary_pipeline": "applications/summarization",
 }
 
 __all__ = ["CHAPTERS", "CMAP", "COLORS", "DIAGRAMS", "online_softmax_states", "save", "show", "to_svg",
