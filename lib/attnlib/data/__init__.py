@@ -8,6 +8,15 @@
 - :mod:`~attnlib.data.histories`: user histories with planted structure, HR@k and NDCG@k.
 - :mod:`~attnlib.data.masking`: masked-token corruption for pretraining.
 - :mod:`~attnlib.data.toy_tasks`: tiny sequence tasks (reverse, previous token) for the code chapters.
+- :mod:`~attnlib.data.stdlib_topics`: standard-library docstring paragraphs labelled by package.
+- :mod:`~attnlib.data.roles`: sentences with one predicate and PropBank-style role tags (BIO).
+- :mod:`~attnlib.data.cluttered_digits`: scikit-learn's digits pasted among clutter.
+- :mod:`~attnlib.data.machines`: coupled machine sensors with labelled injected anomalies.
+- :mod:`~attnlib.data.traffic`: a simulated road network whose congestion waves travel downstream.
+- :mod:`~attnlib.data.reading`: passages and questions whose answers are spans.
+- :mod:`~attnlib.data.documents`: documents with a known extractive summary.
+
+The application chapters import these from their modules (``attnlib.data.roles`` ...).
 """
 
 from attnlib.data import toy_tasks as toy_tasks
