@@ -26,9 +26,6 @@ def test_roc_auc_equals_the_pairwise_definition_with_ties():
     pos, neg = scores[positive], scores[~positive]
     pairs = (pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean()
     assert roc_auc(scores, positive) == pytest.approx(pairs, abs=1e-12)
-    from sklearn.metrics import roc_auc_score
-
-    assert roc_auc(scores, positive) == pytest.approx(roc_auc_score(positive, scores), abs=1e-12)
     assert roc_auc(-scores, positive) == pytest.approx(1 - pairs, abs=1e-12)
 
 
@@ -89,6 +86,8 @@ def test_bad_inputs_are_named():
         standardize(np.zeros((5, 2)), np.zeros((5, 3)))
     with pytest.raises(ValueError, match="positives and negatives"):
         roc_auc(np.zeros(3), np.zeros(3, bool))
+    with pytest.raises(ValueError, match="NaN"):  # NaN never ranks as a number
+        roc_auc(np.array([0.1, np.nan, 0.3]), np.array([True, False, False]))
     with pytest.raises(ValueError, match=r"variance must be \(2,\)"):
         forecast_scores(np.zeros((3, 2)), np.zeros((3, 2)), np.ones(3))
 

@@ -129,7 +129,16 @@ def test_sliding_windows_line_up():
     assert X.shape == (6, 3) and Y.shape == (6, 2)
     np.testing.assert_array_equal(X[1], [1, 2, 3])
     np.testing.assert_array_equal(Y[1], [4, 5])
-    with pytest.raises(ValueError, match="1-D"):
+    # several channels: windows along the time axis, every channel kept
+    X, Y = sliding_windows(np.arange(20.0).reshape(10, 2), context=3, horizon=2)
+    assert X.shape == (6, 3, 2) and Y.shape == (6, 2, 2)
+    np.testing.assert_array_equal(X[1, :, 1], [3, 5, 7])
+    np.testing.assert_array_equal(Y[1, :, 0], [8, 10])
+    windows, none = sliding_windows(np.arange(5.0), context=5, horizon=0)
+    assert windows.shape == (1, 5) and none.shape == (1, 0)
+    with pytest.raises(ValueError, match="time axis"):
+        sliding_windows(np.float64(3.0), 2)
+    with pytest.raises(ValueError, match="shorter"):
         sliding_windows(np.zeros((2, 5)), 2)
 
 

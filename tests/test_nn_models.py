@@ -75,6 +75,29 @@ def test_encoder_classifier_ignores_padding(pooling, positional):
     torch.testing.assert_close(model(other_pads), logits[:1], atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("pooling", ["cls", "mean"])
+def test_encoder_classifier_token_states_and_masked_token_logits(pooling):
+    torch.manual_seed(0)
+    model = EncoderClassifier(11, 3, d_model=16, num_heads=2, max_len=6, pooling=pooling,
+                              pad_id=0).eval()  # fmt: skip
+    tokens = torch.tensor([[3, 4, 5, 0, 0, 0], [6, 7, 8, 9, 10, 1]])  # (2, 6), row 0 padded
+    states, attention = model.token_states(tokens, return_attention=True)
+    slots = 6 + (pooling == "cls")
+    assert states.shape == (2, slots, 16) and len(attention) == 2
+    assert attention[0].shape == (2, 2, slots, slots)
+    # forward pools exactly these states: CLS slot, or the mean over real tokens
+    real = (tokens != 0).float()[..., None]  # (2, 6, 1)
+    pooled = states[:, 0] if pooling == "cls" else (states * real).sum(1) / real.sum(1)
+    torch.testing.assert_close(model(tokens), model.head(pooled))
+    # tied output layer, scaled by 1/sqrt(E), one row per input token (no CLS slot)
+    logits = model.masked_token_logits(tokens)
+    assert logits.shape == (2, 6, 11)
+    own = states[:, -6:] @ model.tok_emb.weight.T / 4.0
+    torch.testing.assert_close(logits, own)
+    with pytest.raises(ValueError, match=r"\(B, L\)"):
+        model.masked_token_logits(tokens[0])
+
+
 def test_seq2seq_shapes_attention_and_greedy_decode():
     torch.manual_seed(0)
     model = Seq2SeqTransformer(12, 14, d_model=32, num_heads=4, max_len=16).eval()

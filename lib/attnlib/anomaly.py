@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from attnlib.data.machines import past_and_next
+from attnlib.data.series import sliding_windows
 
 
 def _check_stream(x: np.ndarray, name: str = "x") -> None:
@@ -74,8 +75,8 @@ def pca_window_scores(train: np.ndarray, x: np.ndarray, window: int, k: int) -> 
     C = x.shape[1]
 
     def flat(s):  # (T, C) -> (T - W + 1, W C): every window, flattened
-        idx = np.arange(len(s) - window + 1)[:, None] + np.arange(window)  # (N, W)
-        return np.asarray(s, dtype=np.float64)[idx].reshape(len(idx), window * C)
+        windows, _ = sliding_windows(np.asarray(s, dtype=np.float64), window, 0)  # (N, W, C)
+        return windows.reshape(len(windows), window * C)
 
     w_train = flat(train)  # (N, W C)
     mean = w_train.mean(axis=0)
@@ -120,13 +121,11 @@ def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float:
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     if n_pos == 0 or n_neg == 0:
         raise ValueError(f"need positives and negatives, got {n_pos} and {n_neg}")
-    order = np.argsort(scores, kind="stable")
-    ranks = np.empty(len(scores))
-    sorted_scores = scores[order]
-    # average ranks over ties
-    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-    ranks[order] = np.repeat(first + (counts + 1) / 2, counts)
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    if not np.isfinite(scores).all():
+        raise ValueError(f"scores hold {int((~np.isfinite(scores)).sum())} NaN or infinite values")
+    from sklearn.metrics import roc_auc_score  # the same area, ties counted half
+
+    return float(roc_auc_score(positive, scores))
 
 
 def auc_by_kind(scores: np.ndarray, labels: np.ndarray, kinds=(1, 2, 3)) -> list[float]:

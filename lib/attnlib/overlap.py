@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from attnlib.rouge import rouge_n
+
 FUNCTION_WORDS = frozenset({"the", "a", "an", "in", "as", "of", "is", ".", "?"})
 
 
@@ -20,18 +22,14 @@ def exact_match(predicted: Sequence[str], gold: Sequence[str]) -> float:
 
 
 def token_f1(predicted: Sequence[str], gold: Sequence[str]) -> float:
-    r"""SQuAD's token F1: the harmonic mean of precision and recall of the shared tokens.
+    r"""SQuAD's token F1, which is ROUGE-1 F1 (:func:`attnlib.rouge.rouge_n` with ``n=1``).
 
     $P = |p \cap g| / |p|$, $R = |p \cap g| / |g|$, $F_1 = 2PR / (P + R)$, with $\cap$ counting
     repeated tokens at most as often as both sides hold them; 0 when nothing is shared.
     """
     if not gold:
         raise ValueError("the gold answer is empty")
-    shared = sum((Counter(predicted) & Counter(gold)).values())
-    if shared == 0:
-        return 0.0
-    precision, recall = shared / len(predicted), shared / len(gold)
-    return 2 * precision * recall / (precision + recall)
+    return rouge_n(predicted, gold, n=1)
 
 
 def frequent_words(passages: Sequence[Sequence[str]], min_share: float = 0.5) -> frozenset[str]:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from attnlib.data.series import sliding_windows
+
 CHANNELS = ("speed", "current", "temperature", "vibration")
 KINDS = ("normal", "spike", "drift", "correlation")
 #: Length in steps of each kind of anomaly.
@@ -125,5 +127,5 @@ def past_and_next(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"x must be (T, C), got shape {x.shape}")
     if not 0 < window < len(x):
         raise ValueError(f"window must be in [1, T), got {window} for T = {len(x)}")
-    idx = np.arange(len(x) - window)[:, None] + np.arange(window)  # (N, W)
-    return x[idx], x[window:]
+    past, following = sliding_windows(x, window, 1)  # (N, W, C), (N, 1, C)
+    return past, following[:, 0]

@@ -45,17 +45,23 @@ def seasonal_series(
 
 
 def sliding_windows(series: np.ndarray, context: int, horizon: int = 1):
-    """All (past ``context`` values, next ``horizon`` values) pairs of a 1-D series.
+    """All (past ``context`` steps, next ``horizon`` steps) pairs along the first (time) axis.
+
+    Works for a 1-D series (T,) and for several channels (T, C, ...); ``horizon=0`` gives the
+    windows alone.
 
     Returns:
-        X of shape (N, context) and Y of shape (N, horizon), N = T - context - horizon + 1.
+        X of shape (N, context, ...) and Y of shape (N, horizon, ...), N = T - context - horizon + 1.
     """
-    if series.ndim != 1:
-        raise ValueError(f"series must be 1-D, got shape {series.shape}")
+    series = np.asarray(series)
+    if series.ndim < 1:
+        raise ValueError(f"series needs a time axis, got shape {series.shape}")
+    if context < 1 or horizon < 0:
+        raise ValueError(f"need context >= 1 and horizon >= 0, got {context} and {horizon}")
     n = len(series) - context - horizon + 1
     if n <= 0:
         raise ValueError(f"series of length {len(series)} is shorter than {context}+{horizon}")
     idx = np.arange(n)[:, None]
-    X = series[idx + np.arange(context)]  # (N, context)
-    Y = series[idx + context + np.arange(horizon)]  # (N, horizon)
+    X = series[idx + np.arange(context)]  # (N, context, ...)
+    Y = series[idx + context + np.arange(horizon)]  # (N, horizon, ...)
     return X, Y

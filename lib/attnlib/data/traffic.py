@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from attnlib.data.series import sliding_windows
+
 #: The roads: (upstream sensor, downstream sensor, travel time in steps). A main line 0 -> 7,
 #: two on-ramp branches (8 -> 9 -> 3 and 10 -> 11 -> 6) merging into it.
 ROADS = ((0, 1, 2), (1, 2, 1), (2, 3, 2), (3, 4, 1), (4, 5, 2), (5, 6, 1), (6, 7, 2),
@@ -138,7 +140,5 @@ def traffic_windows(flows: np.ndarray, context: int, horizon: int) -> tuple[np.n
             f"flows must be (T, N) with T >= context + horizon, got {flows.shape}, "
             f"context={context}, horizon={horizon}"
         )
-    W = len(flows) - context - horizon + 1
-    idx = np.arange(W)[:, None] + np.arange(context + horizon)  # (W, context + horizon)
-    windows = flows[idx].transpose(0, 2, 1)  # (W, C + H, N) -> (W, N, C + H)
-    return windows[..., :context], windows[..., context:]
+    X, Y = sliding_windows(flows, context, horizon)  # (W, context, N), (W, horizon, N)
+    return X.transpose(0, 2, 1), Y.transpose(0, 2, 1)  # (W, N, context), (W, N, horizon)

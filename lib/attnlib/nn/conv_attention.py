@@ -19,6 +19,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from attnlib.nn.functional import scaled_dot_product_attention
+
 
 def _check_feature_map(x: torch.Tensor, channels: int | None, who: str) -> None:
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
@@ -119,9 +121,9 @@ class NonLocalBlock(nn.Module):
         q = self.theta(x).flatten(2).transpose(1, 2)  # (B, C', H, W) -> (B, N, C')
         k = self.phi(x).flatten(2).transpose(1, 2)  # (B, N, C')
         v = self.g(x).flatten(2).transpose(1, 2)  # (B, N, C')
-        scores = q @ k.transpose(1, 2) / q.shape[-1] ** 0.5  # (B, N, C') @ (B, C', N) -> (B, N, N)
-        a = scores.softmax(dim=-1)  # (B, N, N): each query position's weights over key positions
-        z = (a @ v).transpose(1, 2).reshape(B, -1, H, W)  # (B, N, N) @ (B, N, C') -> (B, C', H, W)
+        # the book's attention: (B, N, C') x3 -> output (B, N, C'), weights A (B, N, N)
+        o, a = scaled_dot_product_attention(q, k, v, return_weights=True)
+        z = o.transpose(1, 2).reshape(B, -1, H, W)  # (B, N, C') -> (B, C', H, W)
         y = x + self.out(z)  # (B, C, H, W)
         return (y, a) if return_weights else y
 

@@ -66,17 +66,10 @@ class EncoderClassifier(nn.Module):
         self.norm = nn.LayerNorm(d_model) if norm_first else nn.Identity()
         self.head = nn.Linear(d_model, num_classes)
 
-    def forward(
-        self,
-        tokens: Tensor,
-        key_padding_mask: Tensor | None = None,
-        return_attention: bool = False,
-    ) -> Tensor | tuple[Tensor, list[Tensor]]:
-        """tokens (B, L) -> logits (B, C); ``key_padding_mask`` (B, L) ``True`` = real token.
-
-        With ``return_attention`` also a list (per layer) of weights (B, H, L', L'), where
-        L' = L + 1 with a CLS slot at index 0.
-        """
+    def _encode(
+        self, tokens: Tensor, key_padding_mask: Tensor | None, return_attention: bool
+    ) -> tuple[Tensor, Tensor | None, list]:
+        """Final-norm states (B, L', E), the padding mask over them, per-layer weights."""
         if tokens.dim() != 2:
             raise ValueError(f"tokens must be (B, L), got shape {tuple(tokens.shape)}")
         if key_padding_mask is None and self.pad_id is not None:
@@ -98,7 +91,45 @@ class EncoderClassifier(nn.Module):
             out = layer(x, src_key_padding_mask=key_padding_mask, need_weights=return_attention)
             x, w = out if return_attention else (out, None)
             attention.append(w)
-        x = self.norm(x)
+        return self.norm(x), key_padding_mask, attention
+
+    def token_states(
+        self,
+        tokens: Tensor,
+        key_padding_mask: Tensor | None = None,
+        return_attention: bool = False,
+    ) -> Tensor | tuple[Tensor, list[Tensor]]:
+        """Per-token outputs (B, L', E) before pooling (L' = L + 1 with the CLS slot first).
+
+        With ``return_attention`` also the per-layer weights, as in :meth:`forward`.
+        """
+        states, _, attention = self._encode(tokens, key_padding_mask, return_attention)
+        return (states, attention) if return_attention else states
+
+    def masked_token_logits(self, tokens: Tensor, key_padding_mask: Tensor | None = None) -> Tensor:
+        r"""Vocabulary logits at every token, the input embedding reused as output layer.
+
+        $z_t = h_t W_{\text{emb}}^\top / \sqrt{E}$ (weight tying, as BERT's masked-token head
+        without its extra transform): (B, L, E) @ (E, V) -> (B, L, V); the CLS slot is left out.
+        """
+        states = self.token_states(tokens, key_padding_mask)  # (B, L', E)
+        if self.cls is not None:
+            states = states[:, 1:]  # (B, L, E): drop the CLS slot
+        E = states.shape[-1]
+        return states @ self.tok_emb.weight.T / E**0.5  # (B, L, E) @ (E, V) -> (B, L, V)
+
+    def forward(
+        self,
+        tokens: Tensor,
+        key_padding_mask: Tensor | None = None,
+        return_attention: bool = False,
+    ) -> Tensor | tuple[Tensor, list[Tensor]]:
+        """tokens (B, L) -> logits (B, C); ``key_padding_mask`` (B, L) ``True`` = real token.
+
+        With ``return_attention`` also a list (per layer) of weights (B, H, L', L'), where
+        L' = L + 1 with a CLS slot at index 0.
+        """
+        x, key_padding_mask, attention = self._encode(tokens, key_padding_mask, return_attention)
         if self.cls is not None:
             pooled = x[:, 0]  # (B, E): the CLS slot
         elif key_padding_mask is None:
